@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from regulars.accounts.hours import hours_as_text, parse_hours_text
+from regulars.accounts.models import Location
+from regulars.core.forms import CleanTextMixin
+
+
+class LanguageForm(forms.Form):
+    language = forms.ChoiceField(
+        label=_("Interface language"),
+        choices=[("", _("Same as my browser"))] + list(settings.LANGUAGES),
+        required=False,
+    )
+
+
+class LocationForm(CleanTextMixin, forms.ModelForm):
+    hours_text = forms.CharField(
+        label=_("Opening hours"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 7}),
+        help_text=_("One line per day, e.g. “mon 08:00-12:30, 15:00-19:00”."),
+    )
+
+    class Meta:
+        model = Location
+        fields = ["name", "address", "country", "timezone", "currency", "language"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["hours_text"].initial = hours_as_text(self.instance.opening_hours)
+
+    def clean_country(self) -> str:
+        return str(self.cleaned_data["country"]).upper()
+
+    def clean_currency(self) -> str:
+        return str(self.cleaned_data["currency"]).upper()
+
+    def clean_hours_text(self) -> dict[str, list[list[str]]]:
+        try:
+            return parse_hours_text(self.cleaned_data.get("hours_text") or "")
+        except ValueError as exc:
+            raise forms.ValidationError(
+                _("Opening hours: %(problem)s"), params={"problem": str(exc)}
+            ) from exc
+
+    def save(self, commit: bool = True) -> Location:
+        self.instance.opening_hours = self.cleaned_data["hours_text"]
+        return super().save(commit=commit)  # type: ignore[no-any-return]

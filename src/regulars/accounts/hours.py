@@ -1,0 +1,68 @@
+"""Opening hours: per weekday a list of [open, close] "HH:MM" pairs in local time."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+
+
+def validate_hours(value: Any) -> dict[str, list[list[str]]]:
+    """Return the hours in canonical form or raise ValueError saying what is wrong."""
+    if not isinstance(value, dict):
+        raise ValueError("opening hours must map weekdays to lists of [open, close]")
+    result: dict[str, list[list[str]]] = {}
+    for day, spans in value.items():
+        if day not in WEEKDAYS:
+            raise ValueError(f"unknown weekday {day!r}")
+        if not isinstance(spans, list):
+            raise ValueError(f"{day}: expected a list of [open, close] pairs")
+        clean: list[list[str]] = []
+        for span in spans:
+            if not (isinstance(span, list | tuple) and len(span) == 2):
+                raise ValueError(f"{day}: each span is [open, close]")
+            start, end = span
+            if not (isinstance(start, str) and _HHMM.match(start)):
+                raise ValueError(f"{day}: {start!r} is not HH:MM")
+            if not (isinstance(end, str) and (_HHMM.match(end) or end == "24:00")):
+                raise ValueError(f"{day}: {end!r} is not HH:MM")
+            if end <= start:
+                raise ValueError(f"{day}: closing {end} is not after opening {start}")
+            clean.append([start, end])
+        clean.sort()
+        for (_, prev_end), (next_start, _) in zip(clean, clean[1:], strict=False):
+            if next_start < prev_end:
+                raise ValueError(f"{day}: spans overlap")
+        result[day] = clean
+    return result
+
+
+def parse_hours_text(text: str) -> dict[str, list[list[str]]]:
+    """Parse one line per weekday, e.g. "mon 08:00-12:30, 15:00-19:00"; empty = closed."""
+    hours: dict[str, list[list[str]]] = {}
+    for raw_line in text.splitlines():
+        line = raw_line.strip()
+        if not line:
+            continue
+        day, _, rest = line.partition(" ")
+        spans = []
+        for part in rest.split(","):
+            part = part.strip()
+            if not part:
+                continue
+            start, sep, end = part.partition("-")
+            if not sep:
+                raise ValueError(f"{day}: {part!r} is not HH:MM-HH:MM")
+            spans.append([start.strip(), end.strip()])
+        hours[day.lower()[:3]] = spans
+    return validate_hours(hours)
+
+
+def hours_as_text(hours: dict[str, list[list[str]]]) -> str:
+    return "\n".join(
+        f"{day} " + ", ".join(f"{a}-{b}" for a, b in hours.get(day, []))
+        for day in WEEKDAYS
+        if day in hours
+    )

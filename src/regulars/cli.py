@@ -1,0 +1,212 @@
+"""The ``regulars`` command: thin verbs that parse, call a service and report."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+DEFAULT_BIND = "127.0.0.1:8000"
+
+
+def _setup() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "regulars.settings")
+    import django
+
+    django.setup()
+
+
+def _data_dir() -> Path:
+    from django.conf import settings
+
+    path = Path(settings.DATA_DIR)
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from django.core.management import call_command
+
+    _data_dir()
+    call_command("migrate", interactive=False, verbosity=args.verbosity)
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from django.core.management import call_command
+
+    call_command("check", deploy=args.deploy, fail_level="WARNING" if args.deploy else "ERROR")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Production-style server: gunicorn on the WSGI app."""
+    from gunicorn.app.wsgiapp import run
+
+    sys.argv = [
+        "gunicorn",
+        "--bind",
+        args.bind,
+        "--workers",
+        str(args.workers),
+        "--access-logfile",
+        "-",
+        "regulars.wsgi:application",
+    ]
+    run()
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    import time
+
+    from django.core.management import call_command
+
+    from regulars.demo.generator import DEMO_PASSWORD, ensure_demo_business
+
+    started = time.monotonic()
+    _data_dir()
+    call_command("migrate", interactive=False, verbosity=0)
+    summary = ensure_demo_business(seed=args.seed)
+    print(summary.describe())
+    print()
+    print("Sign in at http://" + args.bind + "/ with one of:")
+    for username, role, location in summary.logins:
+        print(f"  {username:<12} {role:<8} {location:<12} password: {DEMO_PASSWORD}")
+    print(f"\nReady in {time.monotonic() - started:.1f} s. Press Ctrl+C to stop.", flush=True)
+    if args.no_serve:
+        return 0
+    call_command("runserver", args.bind, use_reloader=False, skip_checks=True)
+    return 0
+
+
+def cmd_createowner(args: argparse.Namespace) -> int:
+    import getpass
+
+    from regulars.accounts.services import create_owner
+
+    password = os.environ.get("REGULARS_OWNER_PASSWORD") or ""
+    if not password:
+        if not sys.stdin.isatty():
+            print("Set REGULARS_OWNER_PASSWORD or run in a terminal.", file=sys.stderr)
+            return 2
+        password = getpass.getpass("Password: ")
+    try:
+        user = create_owner(
+            username=args.username,
+            password=password,
+            email=args.email or "",
+            location_name=args.location,
+            timezone_name=args.timezone,
+            currency=args.currency,
+            country=args.country,
+            language=args.language,
+        )
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"Owner {user.username} created.")
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from regulars.customers.importers.cli import run_from_cli
+
+    return run_from_cli(args)
+
+
+def cmd_compilemessages(args: argparse.Namespace) -> int:
+    """Compile .po catalogues to .mo with Babel (no gettext tools needed)."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    locale_dir = Path(__file__).resolve().parent / "locale"
+    count = 0
+    for po_path in sorted(locale_dir.glob("*/LC_MESSAGES/*.po")):
+        with po_path.open("rb") as fh:
+            catalog = read_po(fh, locale=po_path.parts[-3])
+        with po_path.with_suffix(".mo").open("wb") as out:
+            write_mo(out, catalog, use_fuzzy=False)
+        count += 1
+    print(f"compiled {count} catalogue(s)")
+    return 0
+
+
+def cmd_makemessages(args: argparse.Namespace) -> int:
+    from django.core.management import call_command
+
+    package = Path(__file__).resolve().parent
+    os.chdir(package)
+    call_command(
+        "makemessages",
+        locale=["it", "da", "ru", "es"],
+        ignore_patterns=["migrations/*", "demo/data/*"],
+        no_obsolete=True,
+        no_location=True,
+    )
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="regulars", description="Regulars customer service")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("demo", help="migrate, create the demo business if empty, and serve")
+    p.add_argument("--bind", default=DEFAULT_BIND)
+    p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--no-serve", action="store_true", help="set up and exit")
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("serve", help="serve with gunicorn")
+    p.add_argument("--bind", default=DEFAULT_BIND)
+    p.add_argument("--workers", type=int, default=2)
+    p.set_defaults(func=cmd_serve, needs_django=False)
+
+    p = sub.add_parser("migrate", help="create or upgrade the database")
+    p.add_argument("--verbosity", type=int, default=1)
+    p.set_defaults(func=cmd_migrate)
+
+    p = sub.add_parser("check", help="check the configuration")
+    p.add_argument("--deploy", action="store_true", help="also the production checks")
+    p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("createowner", help="create an owner (and a first location)")
+    p.add_argument("username")
+    p.add_argument("--email", default="")
+    p.add_argument("--location", default="Main")
+    p.add_argument("--timezone", default="Europe/Rome")
+    p.add_argument("--currency", default="EUR")
+    p.add_argument("--country", default="IT")
+    p.add_argument("--language", default="en")
+    p.set_defaults(func=cmd_createowner)
+
+    p = sub.add_parser("import", help="import customers or visits from a CSV file")
+    p.add_argument("kind", choices=["customers", "visits"])
+    p.add_argument("file", type=Path)
+    p.add_argument("--location", help="location name or id (default: the first)")
+    p.add_argument("--encoding", choices=["auto", "utf-8", "utf-8-sig", "cp1252"], default="auto")
+    p.add_argument("--mapping", help="column mapping preset, or auto-detected")
+    p.add_argument("--report", type=Path, help="where to write the bad-row report CSV")
+    p.add_argument("--dry-run", action="store_true", help="check every row, write nothing")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("compilemessages", help="compile translations")
+    p.set_defaults(func=cmd_compilemessages, needs_django=False)
+
+    p = sub.add_parser("makemessages", help="extract translatable strings (needs gettext)")
+    p.set_defaults(func=cmd_makemessages)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if getattr(args, "needs_django", True):
+        _setup()
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,62 @@
+"""Who may do what: the one table every page and endpoint is checked against.
+
+Roles are held per location (``accounts.Membership``). A capability names something a
+user may do; ``POLICY`` gives the least role that may do it. Views declare the
+capability they need with ``regulars.accounts.access.requires`` and nothing else
+decides access.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    STAFF = "staff", _("Staff")
+    MANAGER = "manager", _("Manager")
+    OWNER = "owner", _("Owner")
+
+
+RANK: dict[str, int] = {Role.STAFF: 1, Role.MANAGER: 2, Role.OWNER: 3}
+
+
+class Capability(StrEnum):
+    USE_APP = "use_app"  # home page, own account
+    VIEW_CUSTOMERS = "view_customers"
+    EDIT_CUSTOMERS = "edit_customers"
+    LOG_VISITS = "log_visits"
+    VIEW_MONEY = "view_money"  # amounts, totals and spend on dashboards
+    VIEW_LOCATIONS = "view_locations"
+    MANAGE_LOCATIONS = "manage_locations"
+    IMPORT_DATA = "import_data"
+    VIEW_AUDIT = "view_audit"
+    DELETE_CUSTOMERS = "delete_customers"
+
+
+POLICY: dict[Capability, Role] = {
+    Capability.USE_APP: Role.STAFF,
+    Capability.VIEW_CUSTOMERS: Role.STAFF,
+    Capability.EDIT_CUSTOMERS: Role.STAFF,
+    Capability.LOG_VISITS: Role.STAFF,
+    Capability.VIEW_LOCATIONS: Role.STAFF,
+    Capability.VIEW_MONEY: Role.MANAGER,
+    Capability.MANAGE_LOCATIONS: Role.OWNER,
+    Capability.IMPORT_DATA: Role.OWNER,
+    Capability.VIEW_AUDIT: Role.OWNER,
+    Capability.DELETE_CUSTOMERS: Role.OWNER,
+}
+
+
+def role_allows(role: str | None, capability: Capability) -> bool:
+    """True when ``role`` (None for no role at all) is enough for ``capability``."""
+    if role is None:
+        return False
+    return RANK[role] >= RANK[POLICY[capability]]
+
+
+def highest(roles: list[str]) -> str | None:
+    """The strongest of several roles, or None for none."""
+    return max(roles, key=RANK.__getitem__, default=None)

@@ -1,0 +1,291 @@
+"""Customer memory: people and organisations, their household, pets, preferences,
+phones, tags, organisation contacts and consent history."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from regulars.accounts.models import Location
+from regulars.core.ids import new_public_id
+from regulars.core.models import Fact, Source
+
+
+class CustomerKind(models.TextChoices):
+    PERSON = "person", _("Person")
+    ORGANISATION = "organisation", _("Organisation")
+
+
+class AddressForm(models.TextChoices):
+    FORMAL = "formal", _("Formal")
+    INFORMAL = "informal", _("Informal")
+    FIRST_NAME = "first_name", _("First name")
+    TITLE_SURNAME = "title_surname", _("Title and surname")
+    NAME_PATRONYMIC = "name_patronymic", _("Name and patronymic")
+
+
+class Tag(models.Model):
+    name = models.CharField(_("name"), max_length=40)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(Lower("name"), name="tag_name_unique_ci"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Customer(models.Model):
+    """One customer: a person, or an organisation with people in it (B2B).
+
+    Scalar personal fields record their provenance in ``provenance``:
+    ``{field: {"source": Source, "by": user id or None, "at": ISO timestamp}}``.
+    ``visit_count``, ``first_visit_at`` and ``last_visit_at`` are kept by
+    ``service.services`` whenever visits are written, so lists need no aggregate.
+    """
+
+    public_id = models.CharField(max_length=16, unique=True, default=new_public_id, editable=False)
+    kind = models.CharField(
+        _("kind"), max_length=12, choices=CustomerKind.choices, default=CustomerKind.PERSON
+    )
+    given_name = models.CharField(_("given name"), max_length=100, blank=True)
+    family_name = models.CharField(_("family name"), max_length=100, blank=True)
+    patronymic = models.CharField(_("patronymic"), max_length=100, blank=True)
+    preferred_name = models.CharField(_("preferred name"), max_length=100, blank=True)
+    organisation_name = models.CharField(_("organisation name"), max_length=200, blank=True)
+    title = models.CharField(_("title"), max_length=40, blank=True)
+    address_form = models.CharField(
+        _("form of address"),
+        max_length=16,
+        choices=AddressForm.choices,
+        default=AddressForm.FORMAL,
+    )
+    language = models.CharField(
+        _("language"), max_length=5, choices=settings.LANGUAGES, blank=True
+    )
+    email = models.EmailField(_("email"), max_length=254, blank=True)
+    postal_address = models.TextField(_("postal address"), blank=True)
+    birth_month = models.PositiveSmallIntegerField(_("birth month"), null=True, blank=True)
+    birth_day = models.PositiveSmallIntegerField(_("birth day"), null=True, blank=True)
+    birth_year = models.PositiveSmallIntegerField(_("birth year"), null=True, blank=True)
+    nameday_month = models.PositiveSmallIntegerField(_("name day month"), null=True, blank=True)
+    nameday_day = models.PositiveSmallIntegerField(_("name day day"), null=True, blank=True)
+    first_met_on = models.DateField(_("first met on"), null=True, blank=True)
+    how_met = models.CharField(_("how we met"), max_length=200, blank=True)
+    home_location = models.ForeignKey(
+        Location,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="customers",
+        verbose_name=_("home location"),
+    )
+    notes = models.TextField(_("notes"), blank=True)
+    tags = models.ManyToManyField(Tag, blank=True, related_name="customers", verbose_name=_("tags"))
+    external_ref = models.CharField(_("point-of-sale id"), max_length=64, blank=True)
+    # Content hash of the import row that created this customer: re-runs find it again.
+    import_key = models.CharField(max_length=40, null=True, blank=True, unique=True)
+    provenance = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    visit_count = models.PositiveIntegerField(default=0)
+    first_visit_at = models.DateTimeField(null=True, blank=True)
+    last_visit_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["family_name", "given_name", "id"]
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
+        indexes = [
+            # Import and quick-add dedupe: "is there already a customer with this email?"
+            models.Index(fields=["email"], name="customer_email"),
+            # Import dedupe by the point-of-sale's own customer id.
+            models.Index(fields=["external_ref"], name="customer_external_ref"),
+            # Customer list sorted by last visit (the default order of the list page).
+            models.Index(fields=["-last_visit_at", "id"], name="customer_last_visit"),
+            # Customer list filtered by location, newest visit first.
+            models.Index(fields=["home_location", "-last_visit_at"], name="customer_loc_visit"),
+            # Customer list sorted by name.
+            models.Index(fields=["family_name", "given_name", "id"], name="customer_name"),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        if self.kind == CustomerKind.ORGANISATION and self.organisation_name:
+            return self.organisation_name
+        name = " ".join(p for p in (self.given_name, self.family_name) if p)
+        return name or self.organisation_name or self.preferred_name or self.public_id
+
+    @property
+    def is_organisation(self) -> bool:
+        return self.kind == CustomerKind.ORGANISATION
+
+    def set_provenance(self, fields: list[str], *, source: str, by: Any) -> None:
+        stamp = {
+            "source": source,
+            "by": getattr(by, "pk", None),
+            "at": timezone.now().isoformat(timespec="seconds"),
+        }
+        for name in fields:
+            self.provenance[name] = stamp
+
+
+class PhoneLabel(models.TextChoices):
+    MOBILE = "mobile", _("Mobile")
+    HOME = "home", _("Home")
+    WORK = "work", _("Work")
+    OTHER = "other", _("Other")
+
+
+class Phone(Fact):
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="phones")
+    number = models.CharField(_("number"), max_length=20)  # E.164
+    label = models.CharField(
+        _("label"), max_length=10, choices=PhoneLabel.choices, default=PhoneLabel.MOBILE
+    )
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["customer", "number"], name="phone_once_per_customer")
+        ]
+        indexes = [
+            # Import and quick-add dedupe: "whose is this phone number?"
+            models.Index(fields=["number"], name="phone_number"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class Relation(models.TextChoices):
+    PARTNER = "partner", _("Partner")
+    CHILD = "child", _("Child")
+    PARENT = "parent", _("Parent")
+    COLLEAGUE = "colleague", _("Colleague")
+    OTHER = "other", _("Other")
+
+
+class HouseholdMember(Fact):
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="household")
+    name = models.CharField(_("name"), max_length=100)
+    relation = models.CharField(
+        _("relation"), max_length=10, choices=Relation.choices, default=Relation.OTHER
+    )
+    birth_month = models.PositiveSmallIntegerField(_("birth month"), null=True, blank=True)
+    birth_day = models.PositiveSmallIntegerField(_("birth day"), null=True, blank=True)
+    birth_year = models.PositiveSmallIntegerField(_("birth year"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Pet(Fact):
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="pets")
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=40, blank=True)
+    birth_month = models.PositiveSmallIntegerField(_("birth month"), null=True, blank=True)
+    birth_day = models.PositiveSmallIntegerField(_("birth day"), null=True, blank=True)
+    birth_year = models.PositiveSmallIntegerField(_("birth year"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PreferenceKind(models.TextChoices):
+    LIKE = "like", _("Likes")
+    DISLIKE = "dislike", _("Dislikes")
+    ALLERGY = "allergy", _("Allergy")
+    DIETARY = "dietary", _("Dietary need")
+
+
+class Preference(Fact):
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="preferences")
+    kind = models.CharField(_("kind"), max_length=10, choices=PreferenceKind.choices)
+    text = models.CharField(_("what"), max_length=200)
+
+    class Meta:
+        # Allergies first wherever preferences are listed: they matter most.
+        ordering = ["kind", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.text}"
+
+    @property
+    def is_allergy(self) -> bool:
+        return self.kind == PreferenceKind.ALLERGY
+
+
+class ContactRole(models.TextChoices):
+    DECISION_MAKER = "decision_maker", _("Decision maker")
+    BUYER = "buyer", _("Buyer")
+    USER = "user", _("User")
+    OTHER = "other", _("Other")
+
+
+class OrganisationContact(Fact):
+    """A person (a customer of kind person) who acts for an organisation customer."""
+
+    organisation = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="contacts")
+    person = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="organisations")
+    role = models.CharField(
+        _("role"), max_length=16, choices=ContactRole.choices, default=ContactRole.USER
+    )
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "person"], name="contact_once_per_org")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} for {self.organisation_id}: {self.role}"
+
+
+class ConsentChannel(models.TextChoices):
+    EMAIL = "email", _("Email")
+    SMS = "sms", _("SMS")
+    POST = "post", _("Post")
+    PHONE = "phone", _("Phone")
+
+
+class Consent(models.Model):
+    """One consent decision. Rows are never changed: the latest per channel is in force,
+    and the history is the proof."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="consents")
+    channel = models.CharField(_("channel"), max_length=8, choices=ConsentChannel.choices)
+    granted = models.BooleanField(_("granted"))
+    at = models.DateTimeField(_("when"), default=timezone.now)
+    method = models.CharField(_("how"), max_length=100)
+    proof = models.TextField(_("proof"), blank=True)
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.OFFERED)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [
+            # "Is consent for this channel in force?": latest row per customer and channel.
+            models.Index(fields=["customer", "channel", "-at"], name="consent_latest"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel} {'yes' if self.granted else 'no'} @ {self.at:%Y-%m-%d}"

@@ -1,0 +1,8 @@
+from django.urls import include, path
+
+urlpatterns = [
+    path("accounts/", include("regulars.accounts.urls")),
+    path("customers/", include("regulars.customers.urls")),
+    path("visits/", include("regulars.service.urls")),
+    path("", include("regulars.web.urls")),
+]
