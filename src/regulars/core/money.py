@@ -33,14 +33,19 @@ def quantize(amount: Decimal, currency: str) -> Decimal:
     return amount.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_EVEN)
 
 
+_CURRENCY_MARKS = re.compile(r"(?i)(€|\$|£|₽|kr\.?|dkk|eur|rub|usd|mxn|gbp|руб\.?)")
+_AMOUNT = re.compile(r"[+-]?(\d[\d.,]*)")
+
+
 def parse_amount(text: str) -> Decimal:
     """Parse "12.50", "12,50", "1.234,50", "1,234.50" or "€ 7"; ValueError otherwise.
 
     With both marks present the later one is the decimal mark. A lone mark followed by
     exactly three digits, or a mark that repeats, separates thousands.
     """
-    raw = re.sub(r"[^\d.,+-]", "", text)
-    if not re.search(r"\d", raw):
+    raw = _CURRENCY_MARKS.sub("", text.strip())
+    raw = re.sub(r"[\s'\u00a0\u202f]", "", raw)
+    if not _AMOUNT.fullmatch(raw):
         raise ValueError(f"not an amount: {text!r}")
     dot, comma = raw.rfind("."), raw.rfind(",")
     if dot >= 0 and comma >= 0:

@@ -109,6 +109,8 @@ class Customer(models.Model):
             # Import dedupe by the point-of-sale's own customer id.
             models.Index(fields=["external_ref"], name="customer_external_ref"),
             # Customer list sorted by last visit (the default order of the list page).
+            # SQLite puts NULL last in DESC already; PostgreSQL gets a NULLS LAST twin of
+            # this index in migration 0002 (SQLite cannot declare NULLS LAST in an index).
             models.Index(fields=["-last_visit_at", "id"], name="customer_last_visit"),
             # Customer list filtered by location, newest visit first.
             models.Index(fields=["home_location", "-last_visit_at"], name="customer_loc_visit"),
@@ -289,3 +291,70 @@ class Consent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel} {'yes' if self.granted else 'no'} @ {self.at:%Y-%m-%d}"
+
+
+class ImportJobStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting to start")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Finished")
+    FAILED = "failed", _("Failed")
+
+
+class ImportJob(models.Model):
+    """A CSV import started from the web page; the page polls it for progress.
+
+    The work runs in a background thread of the web process (``customers.importers.
+    services.launch_import_job``); counts are updated after every batch.
+    """
+
+    public_id = models.CharField(max_length=16, unique=True, default=new_public_id, editable=False)
+    kind = models.CharField(_("what"), max_length=10)  # customers.importers.base.ImportKind
+    location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    file_name = models.CharField(_("file"), max_length=255)  # as uploaded, shown only
+    stored_path = models.CharField(max_length=500, blank=True)  # under IMPORT_DIR
+    report_path = models.CharField(max_length=500, blank=True)
+    encoding = models.CharField(max_length=12, default="auto")
+    mapping = models.CharField(max_length=500, default="auto")
+    dry_run = models.BooleanField(_("dry run"), default=False)
+    language = models.CharField(max_length=5, blank=True)  # of the messages and report
+    status = models.CharField(
+        max_length=10, choices=ImportJobStatus.choices, default=ImportJobStatus.PENDING
+    )
+    size_bytes = models.PositiveBigIntegerField(default=0)
+    done_bytes = models.PositiveBigIntegerField(default=0)
+    rows = models.PositiveIntegerField(default=0)
+    created = models.PositiveIntegerField(default=0)
+    merged = models.PositiveIntegerField(default=0)
+    duplicates = models.PositiveIntegerField(default=0)
+    bad = models.PositiveIntegerField(default=0)
+    message = models.TextField(blank=True)  # the summary or the error, translated
+    notes = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # The import page: the latest jobs at the owner's locations.
+            models.Index(fields=["location", "-created_at"], name="importjob_location_recent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"import {self.kind} {self.file_name} ({self.status})"
+
+    @property
+    def percent(self) -> int:
+        if self.status == ImportJobStatus.DONE:
+            return 100
+        if not self.size_bytes:
+            return 0
+        return min(99, int(100 * self.done_bytes / self.size_bytes))
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in (ImportJobStatus.PENDING, ImportJobStatus.RUNNING)

@@ -1,4 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from regulars.service import views
 
 app_name = "service"
-urlpatterns: list = []  # filled in by the service pages
+urlpatterns = [
+    path("walk-in/", views.walk_in, name="walk_in"),
+    path("log/<str:public_id>/", views.log_visit, name="log"),
+]
