@@ -74,7 +74,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print()
     print("Sign in at http://" + args.bind + "/ with one of:")
     for username, role, location in summary.logins:
-        print(f"  {username:<12} {role:<8} {location:<12} password: {DEMO_PASSWORD}")
+        print(f"  {username:<8} {role:<8} {location:<14} password: {DEMO_PASSWORD}")
     print(f"\nReady in {time.monotonic() - started:.1f} s. Press Ctrl+C to stop.", flush=True)
     if args.no_serve:
         return 0
