@@ -31,6 +31,13 @@ class World:
         return client
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings: Any) -> None:
+    """Full-strength PBKDF2 costs ~0.4 s per persona, most of a test's time; the tests
+    need working password checks, not strong hashes."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def world(db: Any) -> World:
     bologna = LocationFactory(

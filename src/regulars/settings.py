@@ -46,9 +46,7 @@ try:
     IMPORT_MAX_UPLOAD_MB = env_int("REGULARS_IMPORT_MAX_UPLOAD_MB", 200, minimum=1)
     EMAIL_FROM = env_str("REGULARS_EMAIL_FROM", "regulars@localhost")
     LOG_LEVEL = env_choice("REGULARS_LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR"))
-    SECURE_HSTS_SECONDS = env_int(
-        "REGULARS_HSTS_SECONDS", 31536000 if PRODUCTION else 0, minimum=0
-    )
+    SECURE_HSTS_SECONDS = env_int("REGULARS_HSTS_SECONDS", 31536000 if PRODUCTION else 0, minimum=0)
 except EnvError as exc:  # one clear line instead of a traceback deep in Django
     raise ImproperlyConfigured(str(exc)) from exc
 

@@ -17,9 +17,7 @@ def test_a_user_signs_in_with_username_and_password(world: World) -> None:
     from django.test import Client
 
     client = Client()
-    response = client.post(
-        reverse("accounts:login"), {"username": "staff", "password": PASSWORD}
-    )
+    response = client.post(reverse("accounts:login"), {"username": "staff", "password": PASSWORD})
     assert response.status_code == 302
     assert response["Location"] == reverse("web:home")
     assert client.get(reverse("web:home")).status_code == 200
@@ -60,13 +58,11 @@ def test_a_user_changes_their_password(world: World) -> None:
     ("language", "expected"),
     [("it", "Preferenze"), ("da", "Indstillinger"), ("ru", "Настройки"), ("es", "Preferencias")],
 )
-def test_staff_choose_their_interface_language(
-    world: World, language: str, expected: str
-) -> None:
+def test_staff_choose_their_interface_language(world: World, language: str, expected: str) -> None:
     client = world.client("staff")
     client.post(reverse("accounts:preferences"), {"language": language})
     page = client.get(reverse("accounts:preferences"))
-    assert page.wsgi_request.LANGUAGE_CODE == language
+    assert language == page.wsgi_request.LANGUAGE_CODE
     assert f'lang="{language}"' in page.content.decode()
     assert expected in page.content.decode()
 
@@ -75,7 +71,10 @@ def test_an_unknown_language_is_refused(world: World) -> None:
     client = world.client("staff")
     response = client.post(reverse("accounts:preferences"), {"language": "xx"})
     assert response.status_code == 200
-    assert list(Profile.objects.filter(user=world.users["staff"]).values_list("language", flat=True)) == []
+    assert (
+        list(Profile.objects.filter(user=world.users["staff"]).values_list("language", flat=True))
+        == []
+    )
 
 
 def test_an_owner_creates_a_location_and_owns_it(world: World) -> None:
@@ -106,8 +105,14 @@ def test_a_location_with_an_unknown_time_zone_is_refused(world: World) -> None:
     client = world.client("owner")
     response = client.post(
         reverse("accounts:location_new"),
-        {"name": "X", "country": "IT", "timezone": "Mars/Olympus", "currency": "EUR",
-         "language": "it", "hours_text": ""},
+        {
+            "name": "X",
+            "country": "IT",
+            "timezone": "Mars/Olympus",
+            "currency": "EUR",
+            "language": "it",
+            "hours_text": "",
+        },
     )
     assert response.status_code == 200
     assert not Location.objects.filter(name="X").exists()
@@ -115,8 +120,13 @@ def test_a_location_with_an_unknown_time_zone_is_refused(world: World) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["mon 09:00", "mon 19:00-09:00", "mon 09:00-12:00, 11:00-13:00", "xyz 09:00-10:00",
-     "mon 25:00-26:00"],
+    [
+        "mon 09:00",
+        "mon 19:00-09:00",
+        "mon 09:00-12:00, 11:00-13:00",
+        "xyz 09:00-10:00",
+        "mon 25:00-26:00",
+    ],
 )
 def test_impossible_opening_hours_are_refused(text: str) -> None:
     with pytest.raises(ValueError):  # noqa: PT011 - the message varies by problem
@@ -132,8 +142,21 @@ def test_opening_hours_are_kept_sorted() -> None:
 @pytest.mark.django_db
 def test_createowner_makes_an_owner_and_a_first_location(monkeypatch: Any) -> None:
     monkeypatch.setenv("REGULARS_OWNER_PASSWORD", "owner passphrase 1")
-    assert regulars_main(["createowner", "lucia", "--location", "Sevilla",
-                          "--timezone", "Europe/Madrid", "--country", "ES"]) == 0
+    assert (
+        regulars_main(
+            [
+                "createowner",
+                "lucia",
+                "--location",
+                "Sevilla",
+                "--timezone",
+                "Europe/Madrid",
+                "--country",
+                "ES",
+            ]
+        )
+        == 0
+    )
     user = get_user_model().objects.get(username="lucia")
     assert user.check_password("owner passphrase 1") is True
     membership = Membership.objects.get(user=user)

@@ -19,7 +19,7 @@ class LanguageForm(forms.Form):
     )
 
 
-class LocationForm(CleanTextMixin, forms.ModelForm):
+class LocationForm(CleanTextMixin, forms.ModelForm):  # type: ignore[type-arg]
     hours_text = forms.CharField(
         label=_("Opening hours"),
         required=False,

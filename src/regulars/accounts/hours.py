@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 from typing import Any
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -10,15 +11,16 @@ _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
 
 def validate_hours(value: Any) -> dict[str, list[list[str]]]:
-    """Return the hours in canonical form or raise ValueError saying what is wrong."""
+    """Return the hours in canonical form or raise ValueError (TypeError for a wrong
+    shape) saying what is wrong."""
     if not isinstance(value, dict):
-        raise ValueError("opening hours must map weekdays to lists of [open, close]")
+        raise TypeError("opening hours must map weekdays to lists of [open, close]")
     result: dict[str, list[list[str]]] = {}
     for day, spans in value.items():
         if day not in WEEKDAYS:
             raise ValueError(f"unknown weekday {day!r}")
         if not isinstance(spans, list):
-            raise ValueError(f"{day}: expected a list of [open, close] pairs")
+            raise TypeError(f"{day}: expected a list of [open, close] pairs")
         clean: list[list[str]] = []
         for span in spans:
             if not (isinstance(span, list | tuple) and len(span) == 2):
@@ -32,7 +34,7 @@ def validate_hours(value: Any) -> dict[str, list[list[str]]]:
                 raise ValueError(f"{day}: closing {end} is not after opening {start}")
             clean.append([start, end])
         clean.sort()
-        for (_, prev_end), (next_start, _) in zip(clean, clean[1:], strict=False):
+        for (_, prev_end), (next_start, _) in pairwise(clean):
             if next_start < prev_end:
                 raise ValueError(f"{day}: spans overlap")
         result[day] = clean

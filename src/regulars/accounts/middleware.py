@@ -17,9 +17,7 @@ class UserLanguageMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = request.user
         if user.is_authenticated:
-            language = (
-                Profile.objects.filter(user=user).values_list("language", flat=True).first()
-            )
+            language = Profile.objects.filter(user=user).values_list("language", flat=True).first()
             if language:
                 translation.activate(language)
                 request.LANGUAGE_CODE = language

@@ -26,7 +26,7 @@ def _validate_currency(value: str) -> None:
 def _validate_hours(value: object) -> None:
     try:
         validate_hours(value)
-    except ValueError as exc:
+    except (TypeError, ValueError) as exc:
         raise ValidationError(str(exc)) from exc
 
 

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from regulars.accounts import services
 from regulars.accounts.access import access_for, requires, signed_in
 from regulars.accounts.forms import LanguageForm, LocationForm
-from regulars.accounts.models import Location, Profile
+from regulars.accounts.models import Location
 from regulars.core.permissions import Capability
 
 login = login_not_required(
@@ -36,13 +36,16 @@ password_change_done = signed_in(
 @signed_in
 def preferences(request: HttpRequest) -> HttpResponse:
     """Any signed-in user, even one without a role yet, chooses their language."""
-    current = Profile.objects.filter(user=request.user).values_list("language", flat=True).first()
+    profile = getattr(request.user, "profile", None)  # None until chosen once
+    current = profile.language if profile else ""
     form = LanguageForm(request.POST or None, initial={"language": current or ""})
     if request.method == "POST" and form.is_valid():
         services.set_language(user=request.user, language=form.cleaned_data["language"])
         messages.success(request, _("Your preferences are saved."))
         response = redirect("accounts:preferences")
-        response.set_cookie("regulars_language", form.cleaned_data["language"] or "", samesite="Lax")
+        response.set_cookie(
+            "regulars_language", form.cleaned_data["language"] or "", samesite="Lax"
+        )
         return response
     return render(request, "accounts/preferences.html", {"form": form})
 

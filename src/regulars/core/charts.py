@@ -25,6 +25,7 @@ from django.utils import translation
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from regulars.core.money import _babel_locale
 
@@ -419,13 +420,16 @@ def _table(
     x_label: str,
 ) -> str:
     head = "".join(f'<th scope="col">{escape(name)}</th>' for name, _v in series)
+    # Outside the f-string so that makemessages sees it; its own context because the
+    # phone form uses "Label" for a phone's kind.
+    x_head = x_label or pgettext("chart table", "Label")
     rows = []
     for i, label in enumerate(labels):
         cells = "".join(f"<td>{_cell(vals[i], fmt)}</td>" for _name, vals in series)
         rows.append(f'<tr><th scope="row">{escape(label)}</th>{cells}</tr>')
     return (
         f'<table class="visually-hidden"><caption>{escape(title)}</caption>'
-        f'<thead><tr><th scope="col">{escape(x_label or _("Label"))}</th>{head}</tr></thead>'
+        f'<thead><tr><th scope="col">{escape(x_head)}</th>{head}</tr></thead>'
         f"<tbody>{''.join(rows)}</tbody></table>"
     )
 

@@ -38,8 +38,7 @@ def parse_database_url(url: str) -> dict[str, Any]:
     scheme = parts.scheme.lower()
     if scheme == "sqlite":
         raw_path = unquote(parts.path)
-        if raw_path.startswith("/"):
-            raw_path = raw_path[1:]
+        raw_path = raw_path.removeprefix("/")
         if not raw_path:
             raise ValueError("sqlite URL needs a file path, e.g. sqlite:///var/regulars.sqlite3")
         return sqlite_config(Path(raw_path))

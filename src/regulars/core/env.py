@@ -103,9 +103,7 @@ def env_choice(
     return _parse(name, default, parse, "an allowed value", environ)
 
 
-def env_list(
-    name: str, default: list[str], environ: Mapping[str, str] | None = None
-) -> list[str]:
+def env_list(name: str, default: list[str], environ: Mapping[str, str] | None = None) -> list[str]:
     def parse(raw: str) -> list[str]:
         return [item.strip() for item in raw.split(",") if item.strip()]
 

@@ -24,7 +24,7 @@ _ZONES: frozenset[str] | None = None
 
 
 def _zones() -> frozenset[str]:
-    global _ZONES  # noqa: PLW0603 - computed once, the list is large
+    global _ZONES  # computed once: the list is large
     if _ZONES is None:
         _ZONES = frozenset(available_timezones())
     return _ZONES

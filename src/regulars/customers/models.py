@@ -67,9 +67,7 @@ class Customer(models.Model):
         choices=AddressForm.choices,
         default=AddressForm.FORMAL,
     )
-    language = models.CharField(
-        _("language"), max_length=5, choices=settings.LANGUAGES, blank=True
-    )
+    language = models.CharField(_("language"), max_length=5, choices=settings.LANGUAGES, blank=True)
     email = models.EmailField(_("email"), max_length=254, blank=True)
     postal_address = models.TextField(_("postal address"), blank=True)
     birth_month = models.PositiveSmallIntegerField(_("birth month"), null=True, blank=True)
