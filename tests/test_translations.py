@@ -39,14 +39,11 @@ def fresh_catalogues(tmp_path_factory: pytest.TempPathFactory) -> dict[str, poli
     os.chdir(source)
     try:
         with override_settings(LOCALE_PATHS=[str(locale)]):
-            call_command(
-                "makemessages", locale=list(LANGUAGES), no_obsolete=True, verbosity=0
-            )
+            call_command("makemessages", locale=list(LANGUAGES), no_obsolete=True, verbosity=0)
     finally:
         os.chdir(cwd)
     return {
-        lang: polib.pofile(str(locale / lang / "LC_MESSAGES" / "django.po"))
-        for lang in LANGUAGES
+        lang: polib.pofile(str(locale / lang / "LC_MESSAGES" / "django.po")) for lang in LANGUAGES
     }
 
 

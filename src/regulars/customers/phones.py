@@ -11,7 +11,7 @@ class PhoneError(ValueError):
 
 
 def normalize_phone(raw: str, region: str) -> str:
-    """"+39 333 123 4567", "0039 333…", "333 1234567" (region IT) → "+393331234567".
+    """ "+39 333 123 4567", "0039 333…", "333 1234567" (region IT) → "+393331234567".
 
     Raises PhoneError with a translated reason for anything that is not a possible
     number. ``region`` is an ISO country code used when the number has no prefix.
