@@ -187,7 +187,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", type=Path)
     p.add_argument("--location", help="location name or id (default: the first)")
     p.add_argument("--encoding", choices=["auto", "utf-8", "utf-8-sig", "cp1252"], default="auto")
-    p.add_argument("--mapping", help="column mapping preset, or auto-detected")
+    p.add_argument(
+        "--mapping",
+        help="columns: auto (recognise the header names, the default), a preset "
+        "(generic-pos, square, shopify), or 'Column=field; Column=field'",
+    )
     p.add_argument("--report", type=Path, help="where to write the bad-row report CSV")
     p.add_argument("--dry-run", action="store_true", help="check every row, write nothing")
     p.add_argument("--quiet", action="store_true", help="no progress bar")

@@ -1,0 +1,650 @@
+"""Customer import throughput: ``python -m bench.ingest [--quick]``.
+
+Generates realistic point-of-sale customers (names in Italian, Danish, Russian, Spanish
+and English, phones in mixed formats, emails, birthdays, tags, notes, a few bad rows
+and repeated customers) into a CSV file, imports it with ``regulars import`` into a
+fresh SQLite file database, and compares with saving the same rows one by one with
+``Model.save()`` (customer + phone rows).
+
+Figures: rows/s of the full import (target ≥ 25,000), peak memory of the importing
+process (< 400 MB), and the speed-up over row-by-row saving on a sample (≥ 10×).
+Each measurement runs in a child process with its own fresh database; repeated
+measurements report their median.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import random
+import shutil
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.common import (
+    figure,
+    median,
+    peak_rss_mb,
+    print_result,
+    run_child,
+    setup_django,
+    temp_dir,
+)
+
+FULL_ROWS = 1_000_000
+QUICK_ROWS = 20_000
+FULL_SAMPLE = 20_000
+QUICK_SAMPLE = 2_000
+
+HEADER = [
+    "Customer ID",
+    "First Name",
+    "Last Name",
+    "Email",
+    "Phone",
+    "Birthday",
+    "Tags",
+    "Notes",
+    "Language",
+]
+
+# Per locale: given names, family names, calling code, national mobile pattern, domain.
+NAMES: dict[str, tuple[list[str], list[str]]] = {
+    "it": (
+        [
+            "Giulia",
+            "Marco",
+            "Francesca",
+            "Luca",
+            "Chiara",
+            "Alessandro",
+            "Sofia",
+            "Matteo",
+            "Martina",
+            "Lorenzo",
+            "Elena",
+            "Davide",
+            "Sara",
+            "Andrea",
+            "Anna",
+            "Giorgio",
+            "Paola",
+            "Stefano",
+            "Federica",
+            "Riccardo",
+            "Ilaria",
+            "Niccolò",
+            "Beatrice",
+            "Tommaso",
+            "Caterina",
+        ],
+        [
+            "Rossi",
+            "Russo",
+            "Ferrari",
+            "Esposito",
+            "Bianchi",
+            "Romano",
+            "Colombo",
+            "Ricci",
+            "Marino",
+            "Greco",
+            "Bruno",
+            "Gallo",
+            "Conti",
+            "De",
+            "Luca",
+            "Mancini",
+            "Costa",
+            "Giordano",
+            "Rizzo",
+            "Lombardi",
+            "Moretti",
+            "Barbieri",
+            "Fontana",
+            "Santoro",
+            "Mariani",
+            "D'Angelo",
+        ],
+    ),
+    "da": (
+        [
+            "Søren",
+            "Mette",
+            "Anders",
+            "Freja",
+            "Mads",
+            "Ida",
+            "Rasmus",
+            "Sofie",
+            "Jesper",
+            "Maja",
+            "Niels",
+            "Astrid",
+            "Mikkel",
+            "Line",
+            "Jørgen",
+            "Karen",
+            "Bjørn",
+            "Signe",
+            "Frederik",
+            "Emma",
+            "Kasper",
+            "Ærin",
+            "Asger",
+            "Birgitte",
+            "Thor",
+        ],
+        [
+            "Nielsen",
+            "Jensen",
+            "Hansen",
+            "Pedersen",
+            "Andersen",
+            "Christensen",
+            "Larsen",
+            "Sørensen",
+            "Rasmussen",
+            "Jørgensen",
+            "Petersen",
+            "Madsen",
+            "Kristensen",
+            "Olsen",
+            "Thomsen",
+            "Christiansen",
+            "Poulsen",
+            "Johansen",
+            "Møller",
+            "Mortensen",
+            "Østergaard",
+            "Holm",
+            "Lund",
+            "Dahl",
+            "Bech",
+        ],
+    ),
+    "ru": (
+        [
+            "Анна",
+            "Иван",
+            "Мария",
+            "Дмитрий",
+            "Елена",
+            "Сергей",
+            "Ольга",
+            "Алексей",
+            "Наталья",
+            "Андрей",
+            "Татьяна",
+            "Михаил",
+            "Екатерина",
+            "Николай",
+            "Юлия",
+            "Павел",
+            "Светлана",
+            "Владимир",
+            "Ирина",
+            "Артём",
+            "Ксения",
+            "Фёдор",
+            "Дарья",
+            "Григорий",
+            "Людмила",
+        ],
+        [
+            "Иванов",
+            "Смирнов",
+            "Кузнецов",
+            "Попов",
+            "Васильев",
+            "Петров",
+            "Соколов",
+            "Михайлов",
+            "Новиков",
+            "Фёдоров",
+            "Морозов",
+            "Волков",
+            "Алексеев",
+            "Лебедев",
+            "Семёнов",
+            "Егоров",
+            "Павлов",
+            "Козлов",
+            "Степанов",
+            "Николаев",
+            "Орлов",
+            "Андреев",
+            "Макаров",
+            "Никитин",
+            "Захаров",
+        ],
+    ),
+    "es": (
+        [
+            "José",
+            "María",
+            "Carmen",
+            "Antonio",
+            "Lucía",
+            "Manuel",
+            "Laura",
+            "Francisco",
+            "Marta",
+            "David",
+            "Ana",
+            "Javier",
+            "Isabel",
+            "Daniel",
+            "Paula",
+            "Alejandro",
+            "Elena",
+            "Pablo",
+            "Sara",
+            "Sergio",
+            "Nuria",
+            "Íñigo",
+            "Rocío",
+            "Ángel",
+            "Begoña",
+        ],
+        [
+            "García",
+            "Fernández",
+            "González",
+            "Rodríguez",
+            "López",
+            "Martínez",
+            "Sánchez",
+            "Pérez",
+            "Gómez",
+            "Martín",
+            "Jiménez",
+            "Ruiz",
+            "Hernández",
+            "Díaz",
+            "Moreno",
+            "Muñoz",
+            "Álvarez",
+            "Romero",
+            "Alonso",
+            "Gutiérrez",
+            "Navarro",
+            "Torres",
+            "Domínguez",
+            "Vázquez",
+            "Ramos",
+        ],
+    ),
+    "en": (
+        [
+            "Oliver",
+            "Amelia",
+            "George",
+            "Isla",
+            "Harry",
+            "Ava",
+            "Jack",
+            "Mia",
+            "Charlie",
+            "Grace",
+            "Jacob",
+            "Lily",
+            "Thomas",
+            "Emily",
+            "Oscar",
+            "Freya",
+            "William",
+            "Ella",
+            "James",
+            "Chloe",
+            "Henry",
+            "Sophie",
+            "Noah",
+            "Evie",
+            "Leo",
+        ],
+        [
+            "Smith",
+            "Jones",
+            "Taylor",
+            "Brown",
+            "Williams",
+            "Wilson",
+            "Johnson",
+            "Davies",
+            "Robinson",
+            "Wright",
+            "Thompson",
+            "Evans",
+            "Walker",
+            "White",
+            "Roberts",
+            "Green",
+            "Hall",
+            "Wood",
+            "Jackson",
+            "Clarke",
+            "O'Brien",
+            "Patel",
+            "Khan",
+            "Lewis",
+            "Hughes",
+        ],
+    ),
+}
+LOCALES = ("it", "it", "it", "da", "ru", "es", "en")  # an Italian business, a mixed clientele
+TAGS = ["VIP", "regular", "caffè", "wholesale", "newsletter", "allergie", "stamgæst", "постоянный"]
+NOTES = [
+    "Prefers the table by the window",
+    'Orders "the usual": cappuccino, no sugar',
+    "Allergic to nuts.\nAlways ask about the cake.",
+    "Любит чай с лимоном",
+    "Vuole lo scontrino fiscale",
+    "Kommer om fredagen 🙂",
+    "Cliente dal 2015, molto affezionato",
+]
+_TRANSLIT = str.maketrans(
+    {
+        "ø": "o",
+        "æ": "ae",
+        "å": "a",
+        "ò": "o",
+        "à": "a",
+        "è": "e",
+        "é": "e",
+        "ì": "i",
+        "ù": "u",
+        "á": "a",
+        "í": "i",
+        "ó": "o",
+        "ú": "u",
+        "ñ": "n",
+        "'": "",
+        "\u00a0": "",
+        " ": "",
+    }
+)
+_CYRILLIC = dict(
+    zip(
+        "абвгдеёжзийклмнопрстуфхцчшщъыьэюя",
+        [
+            "a",
+            "b",
+            "v",
+            "g",
+            "d",
+            "e",
+            "e",
+            "zh",
+            "z",
+            "i",
+            "y",
+            "k",
+            "l",
+            "m",
+            "n",
+            "o",
+            "p",
+            "r",
+            "s",
+            "t",
+            "u",
+            "f",
+            "h",
+            "ts",
+            "ch",
+            "sh",
+            "sch",
+            "-",
+            "y",
+            "-",
+            "e",
+            "yu",
+            "ya",
+        ],
+        strict=True,
+    )
+)
+
+
+def _ascii(name: str) -> str:
+    lowered = name.lower().translate(_TRANSLIT)
+    return "".join(_CYRILLIC.get(ch, ch) for ch in lowered).replace("-", "")
+
+
+def _phone(locale: str, index: int, rng: random.Random) -> str:
+    """A unique mobile number of the customer's country, in a POS-typical format."""
+    if locale == "it":
+        national = f"3{20 + index % 80:02d}{index:07d}"
+        code = "39"
+    elif locale == "da":
+        national = f"{20000000 + index:08d}"
+        code = "45"
+    elif locale == "ru":
+        national = f"9{16 + index % 10:02d}{index:07d}"
+        code = "7"
+    elif locale == "es":
+        national = f"6{index:08d}"
+        code = "34"
+    else:
+        national = f"7{index:09d}"
+        code = "44"
+    style = rng.random()
+    if style < 0.40:
+        return f"+{code} {national[:3]} {national[3:]}"
+    if style < 0.70:
+        return f"+{code}{national}"
+    if style < 0.85 or locale != "it":
+        return f"00{code} {national[:3]}-{national[3:]}"
+    return f"{national[:3]} {national[3:]}"  # national format: the location is in Italy
+
+
+def _birthday(rng: random.Random) -> str:
+    if rng.random() < 0.35:
+        return ""
+    year, month, day = rng.randint(1940, 2006), rng.randint(1, 12), rng.randint(1, 28)
+    style = rng.random()
+    if style < 0.5:
+        return f"{day:02d}/{month:02d}/{year}"
+    if style < 0.8:
+        return f"{year}-{month:02d}-{day:02d}"
+    return f"{day:02d}.{month:02d}.{year}"
+
+
+def generate(path: Path, rows: int, seed: int) -> None:
+    """Write ``rows`` customer rows: ~0.5 % bad (phone or date), ~1 % repeats of an
+    earlier customer with the phone written differently."""
+    rng = random.Random(seed)
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(HEADER)
+        for index in range(rows):
+            roll = rng.random()
+            if roll < 0.01 and index > 10:
+                index = rng.randrange(index)  # the same person again, later in the export
+            locale = LOCALES[index % len(LOCALES)]
+            given, family = NAMES[locale]
+            first = given[(index * 7 + 3) % len(given)]
+            last = family[(index * 13 + 5) % len(family)]
+            phone = _phone(locale, index, rng)
+            birthday = _birthday(rng)
+            if 0.01 <= roll < 0.0125:
+                phone = "call the shop"
+            elif 0.0125 <= roll < 0.015:
+                birthday = "31/02/1990"
+            email = (
+                f"{_ascii(first)}.{_ascii(last)}{index}@example.{'uk' if locale == 'en' else locale}"
+                if rng.random() < 0.7
+                else ""
+            )
+            tags = ";".join(rng.sample(TAGS, rng.randint(1, 2))) if rng.random() < 0.2 else ""
+            notes = rng.choice(NOTES) if rng.random() < 0.1 else ""
+            writer.writerow(
+                [f"C{index:07d}", first, last, email, phone, birthday, tags, notes, locale]
+            )
+
+
+# --- child processes ------------------------------------------------------------------
+
+
+def _child(mode: str, csv_path: Path, data_dir: Path) -> dict[str, Any]:
+    setup_django(data_dir)
+    from regulars.accounts.services import create_location
+
+    location = create_location(
+        name="Bologna", timezone_name="Europe/Rome", currency="EUR", country="IT"
+    )
+    started = time.perf_counter()
+    if mode == "bulk":
+        from regulars.customers.importers.base import ImportKind
+        from regulars.customers.importers.cli import use_parallel
+        from regulars.customers.importers.runner import run_import
+
+        # What ``regulars import customers FILE`` does.
+        summary = run_import(
+            kind=ImportKind.CUSTOMERS,
+            path=csv_path,
+            location=location,
+            report_path=data_dir / "report.csv",
+            parallel=use_parallel(csv_path),
+        )
+        rows = summary.rows
+        counts = summary.counts()
+    else:
+        rows, counts = _save_one_by_one(csv_path, location)
+    seconds = time.perf_counter() - started
+    from regulars.customers.models import Customer, Phone
+
+    return {
+        "mode": mode,
+        "rows": rows,
+        "seconds": seconds,
+        "rows_per_s": rows / seconds,
+        "peak_rss_mb": peak_rss_mb(),
+        "customers": Customer.objects.count(),
+        "phones": Phone.objects.count(),
+        **counts,
+    }
+
+
+def _save_one_by_one(csv_path: Path, location: Any) -> tuple[int, dict[str, int]]:
+    """The baseline: the same parsing, then ``Model.save()`` per customer and per phone."""
+    from django.utils import timezone
+
+    from regulars.core.models import Source
+    from regulars.customers.importers.base import ImportKind
+    from regulars.customers.importers.columns import resolve_columns
+    from regulars.customers.importers.context import ImportContext
+    from regulars.customers.importers.customer_rows import CustomerParser
+    from regulars.customers.importers.source import CsvSource
+    from regulars.customers.models import Customer, Phone
+
+    ctx = ImportContext(kind=ImportKind.CUSTOMERS, location=location)
+    rows = created = bad = 0
+    with CsvSource(csv_path) as source:
+        parser = CustomerParser(resolve_columns(source.header, ImportKind.CUSTOMERS), ctx)
+        for line, fields, _raw, _problem in source.records():
+            if not fields:
+                continue
+            rows += 1
+            record = parser.parse(line, fields)
+            if isinstance(record, list):
+                bad += 1
+                continue
+            customer = Customer(**record.values, import_key=record.import_key)
+            customer.set_provenance(list(record.values), source=Source.IMPORTED, by=None)
+            customer.save()
+            for number, label in record.phones:
+                Phone(
+                    customer=customer,
+                    number=number,
+                    label=label,
+                    source=Source.IMPORTED,
+                    entered_at=timezone.now(),
+                ).save()
+            created += 1
+    return rows, {"created": created, "bad": bad}
+
+
+# --- the benchmark ------------------------------------------------------------------------
+
+
+def _measure(mode: str, csv_path: Path, work: Path, times: int) -> list[dict[str, Any]]:
+    results = []
+    for attempt in range(times):
+        data_dir = work / f"{mode}-{csv_path.stem}-{attempt}"
+        result = run_child(
+            "bench.ingest", ["--child", mode, "--csv", str(csv_path), "--data", str(data_dir)]
+        )
+        shutil.rmtree(data_dir, ignore_errors=True)
+        print(
+            f"  {mode:<5} {csv_path.name}: {result['rows']:,} rows in {result['seconds']:.2f} s "
+            f"= {result['rows_per_s']:,.0f} rows/s, peak {result['peak_rss_mb']:.0f} MB, "
+            f"{result['customers']:,} customers, {result['phones']:,} phones",
+            file=sys.stderr,
+            flush=True,
+        )
+        results.append(result)
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.ingest")
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--rows", type=int, help="override the number of rows")
+    parser.add_argument("--repeat", type=int, help="runs of the full import (median)")
+    parser.add_argument("--child", choices=["bulk", "save"], help=argparse.SUPPRESS)
+    parser.add_argument("--csv", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--data", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        import json
+
+        print(json.dumps(_child(args.child, args.csv, args.data)))
+        return 0
+
+    rows = args.rows or (QUICK_ROWS if args.quick else FULL_ROWS)
+    sample = min(rows, QUICK_SAMPLE if args.quick else FULL_SAMPLE)
+    repeat = args.repeat or (3 if args.quick else 1)
+    work = temp_dir("ingest")
+    try:
+        full_csv, sample_csv = work / "customers.csv", work / "sample.csv"
+        started = time.perf_counter()
+        generate(full_csv, rows, seed=1)
+        generate(sample_csv, sample, seed=2)
+        print(
+            f"generated {rows:,} + {sample:,} rows in {time.perf_counter() - started:.1f} s "
+            f"({full_csv.stat().st_size / 1e6:.0f} MB)",
+            file=sys.stderr,
+        )
+        full = _measure("bulk", full_csv, work, repeat)
+        bulk_sample = _measure("bulk", sample_csv, work, 3)
+        save_sample = _measure("save", sample_csv, work, 3)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+    rate = median(r["rows_per_s"] for r in full)
+    memory = median(r["peak_rss_mb"] for r in full)
+    speedup = median(r["rows_per_s"] for r in bulk_sample) / median(
+        r["rows_per_s"] for r in save_sample
+    )
+    print(
+        f"import: {rate:,.0f} rows/s, peak {memory:.0f} MB; "
+        f"{speedup:.1f}x faster than Model.save() on {sample:,} rows",
+    )
+    print_result(
+        "ingest",
+        rows,
+        {
+            "rows_per_s": figure(rate, "rows/s", 25000, "higher"),
+            "peak_rss_mb": figure(memory, "MB", 400, "lower"),
+            "speedup_vs_save": figure(speedup, "x", 10, "higher"),
+        },
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
