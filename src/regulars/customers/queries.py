@@ -239,8 +239,10 @@ def customer_profile(customer: Customer, *, visit_limit: int = PROFILE_VISITS) -
 
 def visit_history(customer: Customer) -> QuerySet[Any]:
     """The customer's visits, newest first, with what a history row shows."""
-    return customer.visits.select_related("location", "staff", "contact_person").order_by(
-        "-at", "-id"
+    return (
+        customer.visits.select_related("location", "staff", "contact_person")
+        .prefetch_related("lines")
+        .order_by("-at", "-id")
     )
 
 

@@ -12,9 +12,30 @@ from regulars.accounts.models import Location
 from regulars.core.forms import CleanTextMixin
 from regulars.core.money import parse_amount
 from regulars.customers.models import Customer
+from regulars.service import items as item_lines
 from regulars.service.models import Channel
 
 MAX_WAIT_SECONDS = 86400
+
+# What is wrong with an item line, by ItemLineError.problem.
+ITEM_LINE_ERRORS = {
+    item_lines.NO_DESCRIPTION: _("Line %(line)s: “%(text)s” names no item."),
+    item_lines.BAD_QUANTITY: _(
+        "Line %(line)s: the quantity of “%(text)s” has more than three decimals."
+    ),
+    item_lines.QUANTITY_RANGE: _(
+        "Line %(line)s: the quantity of “%(text)s” must be more than 0 and at most "
+        "%(max_quantity)s."
+    ),
+    item_lines.BAD_AMOUNT: _(
+        "Line %(line)s: the amount of “%(text)s” cannot be read. Write it like 12,50 or 12.50."
+    ),
+    item_lines.NEGATIVE_AMOUNT: _("Line %(line)s: the amount of “%(text)s” is negative."),
+    item_lines.TOO_LONG: _("Line %(line)s: the item is longer than %(max_length)s characters."),
+    item_lines.TOO_MANY: _(
+        "At most %(max_lines)s items per visit (line %(line)s is one too many)."
+    ),
+}
 
 
 class VisitForm(CleanTextMixin, forms.Form):
@@ -35,11 +56,21 @@ class VisitForm(CleanTextMixin, forms.Form):
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+    items = forms.CharField(
+        label=_("Items"),
+        required=False,
+        max_length=10000,
+        help_text=_(
+            "Optional, one item per line: “2 x cappuccino 3,00”, “tagliere misto 12.50”. "
+            "The quantity and the line's total are optional."
+        ),
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
     amount = forms.CharField(
         label=_("Amount"),
         required=False,
         max_length=30,
-        help_text=_("Optional, e.g. 12,50 or 12.50."),
+        help_text=_("Optional, e.g. 12,50 or 12.50. Left empty, the total of the items' amounts."),
         widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
     )
     wait_seconds = forms.IntegerField(
@@ -103,6 +134,36 @@ class VisitForm(CleanTextMixin, forms.Form):
             raise forms.ValidationError(_("An amount cannot be negative."))
         return value
 
+    def clean(self) -> dict[str, Any]:
+        """Read the item lines (after the text was normalised); without a "what they had",
+        their descriptions stand in for it so lists and search show them."""
+        data = super().clean() or self.cleaned_data
+        data["lines"] = []
+        if "items" not in data:
+            return data
+        try:
+            lines = item_lines.parse_item_lines(data["items"])
+        except item_lines.ItemLineError as exc:
+            self.add_error(
+                "items",
+                forms.ValidationError(
+                    ITEM_LINE_ERRORS[exc.problem],
+                    code=exc.problem,
+                    params={
+                        "line": exc.line,
+                        "text": exc.text,
+                        "max_quantity": item_lines.MAX_QUANTITY,
+                        "max_length": item_lines.MAX_DESCRIPTION,
+                        "max_lines": item_lines.MAX_LINES,
+                    },
+                ),
+            )
+            return data
+        data["lines"] = lines
+        if lines and not data.get("had"):
+            data["had"] = item_lines.had_from([line.description for line in lines])
+        return data
+
     def visit_values(self) -> dict[str, Any]:
         """Keyword arguments for ``log_visit`` (besides actor and customer)."""
         data = self.cleaned_data
@@ -111,6 +172,7 @@ class VisitForm(CleanTextMixin, forms.Form):
             "channel": data["channel"],
             "amount": data["amount"],
             "had": data["had"],
+            "lines": [line.as_tuple() for line in data["lines"]],
             "wait_seconds": data["wait_seconds"],
             "note": data["note"],
             "contact_person": data.get("contact_person"),

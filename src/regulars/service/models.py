@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -10,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from regulars.accounts.models import Location
 from regulars.core.ids import new_public_id
 from regulars.customers.models import Customer
+from regulars.service.items import had_from
 
 
 class Channel(models.TextChoices):
@@ -82,6 +85,15 @@ class Visit(models.Model):
     def __str__(self) -> str:
         return f"visit {self.public_id} @ {self.at:%Y-%m-%d %H:%M}"
 
+    @property
+    def had_shown(self) -> str:
+        """ "What they had" for the history: empty when it only repeats the item lines
+        (the log form fills it from them). Prefetch ``lines``."""
+        lines = list(self.lines.all())
+        if lines and self.had == had_from([line.description for line in lines]):
+            return ""
+        return self.had
+
 
 class VisitLine(models.Model):
     """An item line of a visit, when the point of sale gives them."""
@@ -96,3 +108,9 @@ class VisitLine(models.Model):
 
     def __str__(self) -> str:
         return self.description
+
+    @property
+    def quantity_shown(self) -> Decimal:
+        """The quantity without trailing zeros (2, 1.5), for templates to localise."""
+        q = self.quantity
+        return q.quantize(Decimal(1)) if q == q.to_integral_value() else q.normalize()

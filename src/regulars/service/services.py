@@ -40,6 +40,8 @@ def log_visit(
     """Log one visit at ``location`` (the actor must hold LOG_VISITS there).
 
     ``amount`` is in the location's currency. ``at`` defaults to now and must be aware.
+    ``lines`` are (description, quantity, line total or None); quantities are positive.
+    Without an ``amount``, a visit whose every line has an amount costs their sum.
     """
     check(actor, Capability.LOG_VISITS, location.pk)
     moment = at or timezone.now()
@@ -51,6 +53,11 @@ def log_visit(
         raise ValueError("an amount cannot be negative")
     if contact_person is not None and (customer is None or not customer.is_organisation):
         raise ValueError("a contact person is named only for an organisation's visit")
+    items = [(d, q, None if a is None else quantize(a, location.currency)) for d, q, a in lines]
+    if any(q <= 0 or (a is not None and a < 0) for _, q, a in items):
+        raise ValueError("an item line needs a positive quantity and no negative amount")
+    if amount is None and items and all(a is not None for _, _, a in items):
+        amount = sum((a for _, _, a in items if a is not None), Decimal(0))
     visit = Visit.objects.create(
         customer=customer,
         contact_person=contact_person,
@@ -65,7 +72,7 @@ def log_visit(
         note=note,
     )
     VisitLine.objects.bulk_create(
-        VisitLine(visit=visit, description=d, quantity=q, amount=a) for d, q, a in lines
+        VisitLine(visit=visit, description=d, quantity=q, amount=a) for d, q, a in items
     )
     if customer is not None:
         Customer.objects.filter(pk=customer.pk).update(
