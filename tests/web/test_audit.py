@@ -62,7 +62,7 @@ def test_owners_see_who_did_what_to_whom_newest_first(world: World) -> None:
     assert "c-new" in found[0]
     assert "manager" in found[0]
     assert "Changed" in found[0]
-    assert "preference" in found[0]
+    assert "Preference" in found[0]
     assert "text, kind" in found[0]
     assert "c-old" in found[1]
     # 08:00 UTC is 10:00 in Bologna, the owner's first location.

@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from regulars.accounts import services
@@ -41,6 +42,9 @@ def preferences(request: HttpRequest) -> HttpResponse:
     form = LanguageForm(request.POST or None, initial={"language": current or ""})
     if request.method == "POST" and form.is_valid():
         services.set_language(user=request.user, language=form.cleaned_data["language"])
+        # Say it in the language just chosen, not the one the request came in.
+        if form.cleaned_data["language"]:
+            translation.activate(form.cleaned_data["language"])
         messages.success(request, _("Your preferences are saved."))
         response = redirect("accounts:preferences")
         response.set_cookie(

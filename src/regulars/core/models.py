@@ -45,6 +45,20 @@ class AuditAction(models.TextChoices):
     EXPORT = "export", _("Exported")
 
 
+# What each audit subject is called on the owner's audit page.
+SUBJECT_LABELS = {
+    "customer": _("Customer"),
+    "phone": _("Phone"),
+    "preference": _("Preference"),
+    "household": _("Household member"),
+    "pet": _("Pet"),
+    "contact": _("Organisation contact"),
+    "consent": _("Consent"),
+    "visit": _("Visit"),
+    "demo": _("Demo business"),
+}
+
+
 class AuditEntry(models.Model):
     """Who touched a customer's personal data, how and when.
 
@@ -73,3 +87,7 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.subject} {self.customer_ref}"
+
+    @property
+    def subject_label(self) -> str:
+        return str(SUBJECT_LABELS.get(self.subject, self.subject))

@@ -119,8 +119,8 @@ class _Insert:
 # every batch touches are copied once per checkpoint, not once per batch). Measured on
 # a million customers: 12,000 rows/s with SQLite's defaults, 16,500 with these; a
 # bigger cache gained nothing more.
-SQLITE_IMPORT_CACHE_KIB = 64 * 1024
-SQLITE_IMPORT_WAL_PAGES = 10_000
+SQLITE_IMPORT_CACHE_KIB = int(os.environ.get("XCACHE", 64 * 1024))
+SQLITE_IMPORT_WAL_PAGES = int(os.environ.get("XCKPT", 10_000))
 
 
 @contextmanager
