@@ -36,8 +36,13 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 def cmd_check(args: argparse.Namespace) -> int:
     from django.core.management import call_command
+    from django.core.management.base import SystemCheckError
 
-    call_command("check", deploy=args.deploy, fail_level="WARNING" if args.deploy else "ERROR")
+    try:
+        call_command("check", deploy=args.deploy, fail_level="WARNING" if args.deploy else "ERROR")
+    except SystemCheckError as exc:
+        print(exc, file=sys.stderr)
+        return 1
     return 0
 
 
@@ -207,9 +212,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    if getattr(args, "needs_django", True):
-        _setup()
-    return int(args.func(args))
+    from django.core.exceptions import ImproperlyConfigured
+
+    try:
+        if getattr(args, "needs_django", True):
+            _setup()
+        return int(args.func(args))
+    except ImproperlyConfigured as exc:  # a bad REGULARS_* value: one clear line
+        print(f"regulars: configuration error: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":
