@@ -222,28 +222,8 @@ class CustomerForm(CleanTextMixin, OccasionsMixin, forms.ModelForm):  # type: ig
 
     class Meta:
         model = Customer
-        fields = (
-            "kind",
-            "given_name",
-            "family_name",
-            "patronymic",
-            "preferred_name",
-            "organisation_name",
-            "title",
-            "address_form",
-            "language",
-            "email",
-            "postal_address",
-            "birth_month",
-            "birth_day",
-            "birth_year",
-            "nameday_month",
-            "nameday_day",
-            "first_met_on",
-            "how_met",
-            "home_location",
-            "notes",
-        )
+        # Everything a user edits; the point-of-sale id is the importers' to set.
+        fields = tuple(f for f in services.EDITABLE_FIELDS if f != "external_ref")
         widgets: ClassVar[dict[str, forms.Widget]] = {
             "first_met_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "postal_address": forms.Textarea(attrs={"rows": 3}),
