@@ -7,11 +7,13 @@ rows is held at a time and bad rows go straight to the report file.
 from __future__ import annotations
 
 import csv
+import gc
 import logging
 import multiprocessing
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
+from contextlib import closing, contextmanager
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol, TextIO
@@ -103,10 +105,14 @@ def run_import(
 
     ``parallel`` reads and checks the rows in a forked child process while this one
     writes (two cores busy instead of one). Only for a process that has no other
-    threads, such as the command line: never from the web process.
+    threads, such as the command line: never from the web process. Such a run also
+    writes in batches of at least ``BULK_BATCH_ROWS`` rows (unless ``batch_size`` is
+    given), with a bigger SQLite page cache and fewer garbage collector passes.
     """
     started = time.monotonic()
     size = batch_size or settings.IMPORT_BATCH_SIZE
+    if parallel and batch_size is None:
+        size = max(size, BULK_BATCH_ROWS)
     summary = ImportSummary(kind=kind, file_name=display_name or path.name, dry_run=dry_run)
     ctx = ImportContext(kind=kind, location=location, actor=actor, dry_run=dry_run)
     ctx.file_name = summary.file_name
@@ -140,11 +146,17 @@ def run_import(
         )
     produce = _chunks_in_child if parallel and _can_fork() else _chunks
     try:
-        with services.bulk_session():
-            for chunk in produce(path, summary.encoding, parser, size):
+        cache = services.SQLITE_BULK_CACHE_KIB if parallel else services.SQLITE_IMPORT_CACHE_KIB
+        with (
+            services.bulk_session(cache_kib=cache),
+            _few_collections(parallel),
+            closing(produce(path, summary.encoding, parser, size)) as chunks,
+        ):
+            while (chunk := next(chunks, None)) is not None:
                 _write_chunk(chunk, write, ctx, summary, report)
                 if progress is not None:
                     progress(chunk.position, chunk.size, summary)
+                del chunk  # one batch in memory at a time, not two
     finally:
         report.close()
         summary.seconds = time.monotonic() - started
@@ -153,6 +165,33 @@ def run_import(
         if entry is not None:
             services.finish_import_audit(entry=entry, summary=summary)
     return summary
+
+
+# Rows per batch of a command-line import of a big file (``parallel``). Bigger batches
+# write each index page touched by a batch once per commit for more rows: with the
+# random-order indexes of a large customer table (public id, email, name, phone),
+# nearly every row of a small batch dirties its own page of every such index.
+BULK_BATCH_ROWS = 20_000
+
+
+@contextmanager
+def _few_collections(enabled: bool) -> Iterator[None]:
+    """Fewer garbage collector passes while a bulk import runs: the batches allocate
+    millions of short-lived tuples, and every pass walks all of Django's objects too.
+    Only for a process of its own (``parallel``): the thresholds are process-wide.
+    Measured on a million customers: 48 s of CPU in the writing process with the
+    default thresholds, 42 s with these (and no less with the collector off)."""
+    if not enabled:
+        yield
+        return
+    thresholds = gc.get_threshold()
+    gc.freeze()  # what is loaded now lives as long as the process
+    gc.set_threshold(50_000, 50, 1000)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
+        gc.unfreeze()
 
 
 def _plan_customers(records: list[Any], *, ctx: ImportContext) -> BatchResult:
@@ -178,7 +217,7 @@ class Chunk(NamedTuple):
     size: int
 
 
-def _chunks(path: Path, encoding: str, parser: _Parser, size: int) -> Iterator[Chunk]:
+def _chunks(path: Path, encoding: str, parser: _Parser, size: int) -> Generator[Chunk, None, None]:
     """Read and check the file, ``size`` good rows at a time."""
     parse = parser.parse
     with CsvSource(path, encoding) as source:
@@ -228,7 +267,9 @@ def _produce_in_child(
         pipe.close()
 
 
-def _chunks_in_child(path: Path, encoding: str, parser: _Parser, size: int) -> Iterator[Chunk]:
+def _chunks_in_child(
+    path: Path, encoding: str, parser: _Parser, size: int
+) -> Generator[Chunk, None, None]:
     """``_chunks``, computed by a forked child process while this one writes."""
     context = multiprocessing.get_context("fork")
     receive, send = context.Pipe(duplex=False)
@@ -255,6 +296,7 @@ def _chunks_in_child(path: Path, encoding: str, parser: _Parser, size: int) -> I
             if isinstance(item, str):
                 raise ImportFailure(item)
             yield item
+            del item  # not kept alive while the next batch is received
     finally:
         receive.close()
         child.join(timeout=5)

@@ -115,16 +115,23 @@ class _Insert:
 
 # While an import runs on SQLite, its connection keeps a bigger page cache (the indexes
 # of a large customer table stay in memory instead of being read again every batch)
-# and lets the write-ahead log grow longer before copying it back (index pages that
-# every batch touches are copied once per checkpoint, not once per batch). Measured on
-# a million customers: 12,000 rows/s with SQLite's defaults, 16,500 with these; a
-# bigger cache gained nothing more.
-SQLITE_IMPORT_CACHE_KIB = int(os.environ.get("XCACHE", 64 * 1024))
-SQLITE_IMPORT_WAL_PAGES = int(os.environ.get("XCKPT", 10_000))
+# and lets the write-ahead log grow longer before copying it back. The indexes whose
+# keys arrive in random order (public id, email, name, phone number) take about 110 MB
+# at a million customers: once the cache holds them, each batch rewrites each page it
+# touches once at commit, and with the command line's 20,000-row batches
+# (``runner.BULK_BATCH_ROWS``) most rows share their pages with others of the batch.
+# Measured on a million customers (2 cores, writing process): 64 MB and 2,000-row
+# batches 12,500 rows/s; 64 MB and 20,000 rows 10,800 (the cache spills); 192 MB and
+# 20,000 rows about 22,500 at a peak of about 325 MB; 256 MB went past 400 MB; 30,000
+# rows or 40,000 log pages gained nothing more. The web process (small batches, a
+# process shared with requests) keeps the smaller cache.
+SQLITE_IMPORT_CACHE_KIB = 64 * 1024
+SQLITE_BULK_CACHE_KIB = 192 * 1024
+SQLITE_IMPORT_WAL_PAGES = 10_000
 
 
 @contextmanager
-def bulk_session() -> Iterator[None]:
+def bulk_session(*, cache_kib: int = SQLITE_IMPORT_CACHE_KIB) -> Iterator[None]:
     """Connection settings for a bulk import, put back afterwards (SQLite only)."""
     if connection.vendor != "sqlite":
         yield
@@ -134,7 +141,7 @@ def bulk_session() -> Iterator[None]:
         cache = int(cursor.fetchone()[0])
         cursor.execute("PRAGMA wal_autocheckpoint")
         pages = int(cursor.fetchone()[0])
-        cursor.execute(f"PRAGMA cache_size = {-SQLITE_IMPORT_CACHE_KIB:d}")
+        cursor.execute(f"PRAGMA cache_size = {-cache_kib:d}")
         cursor.execute(f"PRAGMA wal_autocheckpoint = {SQLITE_IMPORT_WAL_PAGES:d}")
     try:
         yield
