@@ -18,12 +18,14 @@ $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r requirements.lock
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
-	$(BIN)/python -m regulars.cli compilemessages
 	touch $(STAMP)
 
+# The .mo catalogues are built, never committed; compiling them again is quick, so every
+# target that runs the app does it (a pulled .po change is never served stale).
 install: $(STAMP)
+	@$(BIN)/python -m regulars.cli compilemessages
 
-demo: $(STAMP)
+demo: install
 	$(BIN)/python -m regulars.cli demo
 
 # pytest exits 5 when it collects no test. The suite always has tests in both runs, so
@@ -44,26 +46,26 @@ system-packages:
 
 # The whole suite on SQLite (and on PostgreSQL when REGULARS_DATABASE_URL points there),
 # then the browser tests in a process of their own (they need a transactional database).
-test: $(STAMP) system-packages
+test: install system-packages
 	@rc=0; $(call pytest_run,"not browser"); $(call pytest_run,browser); exit $$rc
 
 test-sqlite:
 	env REGULARS_DATABASE_URL= $(MAKE) --no-print-directory test
 
-test-postgres: $(STAMP)
+test-postgres: install
 	$(BIN)/python scripts/pg_prepare.py "$(POSTGRES_URL)"
 	env REGULARS_DATABASE_URL="$(POSTGRES_URL)" PYTEST_ADDOPTS="--create-db $$PYTEST_ADDOPTS" \
 		$(MAKE) --no-print-directory test
 
-test-browser: $(STAMP)
+test-browser: install
 	@bash scripts/ensure-system-packages chromium
 	@rc=0; $(call pytest_run,browser); exit $$rc
 
 # Every module in bench/ at full size; bench-quick runs them in seconds (CI, so none rots).
-bench: $(STAMP)
+bench: install
 	$(BIN)/python scripts/run_benches.py
 
-bench-quick: $(STAMP)
+bench-quick: install
 	$(BIN)/python scripts/run_benches.py --quick
 
 # Every checker runs (so one pass shows every problem); the recipe fails if any did.
