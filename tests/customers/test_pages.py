@@ -481,3 +481,16 @@ def test_the_delete_button_shows_only_for_owners(world: World, customer: Custome
     delete_url = reverse("customers:delete", args=[customer.public_id])
     assert delete_url in world.client("owner").get(url).content.decode()
     assert delete_url not in world.client("manager").get(url).content.decode()
+
+
+def test_an_organisation_has_contacts_instead_of_household_and_pets(world: World) -> None:
+    office = CustomerFactory(
+        kind="organisation", organisation_name="Nordlys ApS", given_name="", family_name=""
+    )
+    person = CustomerFactory(given_name="Ellen", family_name="Olsen")
+    org_page = world.client("staff").get(reverse("customers:detail", args=[office.public_id]))
+    person_page = world.client("staff").get(reverse("customers:detail", args=[person.public_id]))
+    assert 'id="section-contacts"' in org_page.content.decode()
+    assert 'id="section-household"' not in org_page.content.decode()
+    assert 'id="section-pets"' not in org_page.content.decode()
+    assert 'id="section-household"' in person_page.content.decode()
