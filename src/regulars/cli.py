@@ -77,7 +77,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
     summary = ensure_demo_business(seed=args.seed)
     print(summary.describe())
     print()
-    print("Sign in at http://" + args.bind + "/ with one of:")
+    if not summary.logins:
+        print(f"This database already holds a business: sign in at http://{args.bind}/")
+        print("with your own account (regulars createowner NAME makes one).")
+    else:
+        print("Sign in at http://" + args.bind + "/ with one of:")
     for username, role, location in summary.logins:
         print(f"  {username:<8} {role:<8} {location:<14} password: {DEMO_PASSWORD}")
     print(f"\nReady in {time.monotonic() - started:.1f} s. Press Ctrl+C to stop.", flush=True)

@@ -29,6 +29,7 @@ from regulars.accounts.services import create_location
 from regulars.core import audit
 from regulars.core.localtime import local_today
 from regulars.core.models import AuditAction
+from regulars.core.permissions import highest
 from regulars.customers.models import (
     Consent,
     Customer,
@@ -129,7 +130,7 @@ def demo_logins() -> list[tuple[str, str, str]]:
         mine = held.get(username)
         if not mine:
             continue
-        role = max((m.role for m in mine), key=("staff", "manager", "owner").index)
+        role = highest([m.role for m in mine]) or ""
         where = (
             ALL_LOCATIONS if len(mine) == every > 1 else ", ".join(m.location.name for m in mine)
         )
