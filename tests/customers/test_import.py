@@ -511,3 +511,74 @@ def test_a_visit_file_without_a_date_column_is_refused(world: World, tmp_path: P
     with pytest.raises(ImportFailure) as caught:
         run_import(kind=ImportKind.VISITS, path=path, location=world.bologna)
     assert "date of the visit" in caught.value.message
+
+
+def _repeating_customers(rows: int, seed: int) -> str:
+    """Rows whose point-of-sale ids, phones, e-mails and whole contents repeat across
+    the file, in every combination."""
+    rng = random.Random(seed)
+    lines = ["Customer ID,First Name,Last Name,Email,Phone,Notes"]
+    for i in range(rows):
+        n = rng.randrange(rows // 3)
+        ref = f"R{n}" if rng.random() < 0.4 else ""
+        email = f"c{rng.randrange(rows // 3)}@example.com" if rng.random() < 0.4 else ""
+        phone = f"+39 333 {rng.randrange(rows // 3):07d}" if rng.random() < 0.4 else ""
+        notes = rng.choice(["", "", "tea", f"note {i}"])
+        lines.append(f"{ref},Name{n % 7},Family{n % 5},{email},{phone},{notes}")
+    return "\n".join(lines) + "\n"
+
+
+def test_a_parallel_import_into_an_empty_table_dedupes_like_a_single_process_one(
+    world: World, tmp_path: Path
+) -> None:
+    # Into empty tables the writing process looks up only keys the reading process
+    # says an earlier row may have had: the end state must not differ.
+    path = write(tmp_path, _repeating_customers(600, seed=5))
+    Customer.objects.all().delete()
+    parallel = import_customers(path, world, parallel=True, batch_size=25)
+    in_parallel = sorted(map(repr, snapshot()))  # rows of equal names in any order
+    Customer.objects.all().delete()
+    single = import_customers(path, world, batch_size=25)
+
+    assert parallel.counts() == single.counts()
+    assert parallel.merged + parallel.duplicates > 100
+    assert sorted(map(repr, snapshot())) == in_parallel
+
+
+def test_a_parallel_import_into_a_table_with_customers_still_finds_them(
+    world: World, tmp_path: Path
+) -> None:
+    Customer.objects.all().delete()
+    existing = CustomerFactory(given_name="Maria", family_name="Rossi", email="", notes="")
+    PhoneFactory(customer=existing, number="+393331234567")
+    path = write(
+        tmp_path,
+        "Nome,Cognome,Telefono,Email\nAda,Verdi,,ada@example.com\n"
+        "Mario,Bianchi,333 123 4567,maria@example.com\n",
+    )
+    summary = import_customers(path, world, parallel=True, batch_size=1)
+
+    existing.refresh_from_db()
+    assert (summary.created, summary.merged) == (1, 1)
+    assert existing.email == "maria@example.com"
+    assert Customer.objects.count() == 2
+
+
+def test_the_key_filter_never_forgets_a_key_it_has_seen() -> None:
+    from regulars.customers.importers.runner import KeyFilter
+
+    class Row:
+        def __init__(self, keys: tuple[tuple[str, str], ...]) -> None:
+            self.keys = keys
+
+    rng = random.Random(3)
+    keys = [
+        (rng.choice(["ref", "phone", "email"]), f"{rng.getrandbits(40):x}") for _ in range(5000)
+    ]
+    seen = KeyFilter()
+    first = seen.maybe_seen([Row(tuple(keys[i : i + 3])) for i in range(0, 3000, 3)])
+    again = seen.maybe_seen([Row((key,)) for key in keys])
+
+    assert again[:3000] == keys[:3000]
+    assert len(first) < 30  # distinct keys: only rare false "maybe"
+    assert len(again) < 3000 + 30

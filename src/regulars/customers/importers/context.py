@@ -34,6 +34,10 @@ class ImportContext:
     seen: set[int] = field(default_factory=set)
     # Builds INSERT rows of new customers (services.CustomerRows), once per run.
     customer_rows: Any = None
+    # Keys this run wrote into tables that were empty when it started
+    # (services.WrittenKeys), while no other connection has written: dedupe lookups
+    # then skip the keys it has certainly not written.
+    written_keys: Any = None
 
     @property
     def region(self) -> str:

@@ -2,7 +2,8 @@
 
 Batches are written with raw ``executemany`` through Django's connection (the ORM's
 per-object overhead would dominate an import of a million rows). Dedupe lookups cost
-one query per key kind per batch. A batch either commits whole or not at all, and the
+one query per key kind per batch (in a command-line import into empty tables, only
+for the few keys an earlier row may have had: ``WrittenKeys``). A batch either commits whole or not at all, and the
 dedupe makes a re-run of the same file find every row it already wrote, so an import
 killed between batches completes with the same end state when run again.
 """
@@ -10,6 +11,7 @@ killed between batches completes with the same end state when run again.
 from __future__ import annotations
 
 import base64
+import enum
 import json
 import os
 from collections.abc import Iterable, Iterator, Sequence
@@ -105,12 +107,19 @@ class _Insert:
         )
 
     def template(self) -> list[Any]:
-        return [f.get_db_prep_save(f.get_default(), connection) for f in self.fields]
+        return [_plain(f.get_db_prep_save(f.get_default(), connection)) for f in self.fields]
 
     def run(self, rows: list[list[Any]]) -> None:
         if rows:
             with connection.cursor() as cursor:
                 cursor.executemany(self.sql, rows)
+
+
+def _plain(value: Any) -> Any:
+    """A choices member as its plain value: the database driver binds a plain ``str``
+    directly, but tries adapters (and raises and catches an AttributeError) for every
+    ``str`` subclass, for every row."""
+    return value.value if isinstance(value, enum.Enum) else value
 
 
 # While an import runs on SQLite, its connection keeps a bigger page cache (the indexes
@@ -276,12 +285,77 @@ _KEY_COLUMNS: dict[str, tuple[type[models.Model], str, str]] = {
 }
 
 
-def _existing_customers(records: Sequence[CustomerRecord]) -> dict[tuple[str, str], int]:
-    """Key -> id of the oldest existing customer holding it, one query per key kind."""
+class WrittenKeys:
+    """Whether the dedupe lookups of a customer import may be cut down to the keys its
+    reader says an earlier row may have had (``maybe``, see ``runner.KeyFilter``).
+
+    Only for a run that started on empty customer and phone tables, and only while no
+    other connection has committed anything since (``PRAGMA data_version`` unchanged:
+    it does not change for this connection's own commits): then every row of those
+    tables is one this run wrote from earlier rows of the file, so a key no earlier row
+    had cannot be found. Once another connection has written, or the connection was
+    replaced, ``usable`` turns false for the rest of the run and every key is looked up
+    again, as always.
+    """
+
+    def __init__(self, data_version: int, driver_connection: Any) -> None:
+        self.data_version = data_version
+        # Held (not its id): data_version values of two connections do not compare.
+        self.driver_connection = driver_connection
+        self.active = True
+        # Keys of the batch being written that an earlier row may have had (None:
+        # unknown, look every key up).
+        self.maybe: list[tuple[str, str]] | None = None
+
+    @classmethod
+    def start(cls) -> WrittenKeys | None:
+        """For a run about to start, or None when the tables hold rows (a re-run after
+        a stopped import, or any other database) or not on SQLite."""
+        if connection.vendor != "sqlite":
+            return None
+        with connection.cursor() as cursor:
+            # data_version first: a commit by anyone after this read is seen later.
+            version = _data_version(cursor)
+            for model in (Customer, Phone):
+                table = connection.ops.quote_name(model._meta.db_table)
+                cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {table})")  # noqa: S608
+                if cursor.fetchone()[0]:
+                    return None
+        return cls(version, connection.connection)
+
+    def usable(self) -> bool:
+        """True while every key in the database is one this run wrote."""
+        if self.active and (
+            connection.connection is not self.driver_connection
+            or _data_version_now() != self.data_version
+        ):
+            self.active = False
+        return self.active
+
+
+def _data_version(cursor: Any) -> int:
+    cursor.execute("PRAGMA data_version")
+    return int(cursor.fetchone()[0])
+
+
+def _data_version_now() -> int:
+    with connection.cursor() as cursor:
+        return _data_version(cursor)
+
+
+def _existing_customers(
+    records: Sequence[CustomerRecord], written: WrittenKeys | None = None
+) -> dict[tuple[str, str], int]:
+    """Key -> id of the oldest existing customer holding it, one query per key kind.
+    With ``written`` usable, only the keys an earlier row may have had are looked up."""
     wanted: dict[str, list[str]] = {"ref": [], "phone": [], "email": [], "key": []}
-    for record in records:
-        for kind, value in record.keys:
+    if written is not None and written.maybe is not None and written.usable():
+        for kind, value in written.maybe:
             wanted[kind].append(value)
+    else:
+        for record in records:
+            for kind, value in record.keys:
+                wanted[kind].append(value)
     found: dict[tuple[str, str], int] = {}
     for kind, values in wanted.items():
         model, column, id_column = _KEY_COLUMNS[kind]
@@ -316,7 +390,8 @@ def plan_customer_batch(records: Sequence[CustomerRecord], *, ctx: ImportContext
     new customer, in file order, as if the rows were written one by one. Reads only."""
     plan = CustomerPlan()
     result = plan.result
-    found = _existing_customers(records)
+    written = None if ctx.dry_run else ctx.written_keys
+    found = _existing_customers(records, written)
     plan.existing = existing = _load_targets(set(found.values()))
     # Key -> where a row with that key lands: an existing customer (_Target), or a row
     # of this batch that creates one (CustomerRecord, or its _Target once merged into).
@@ -380,8 +455,8 @@ def _adapt_json(value: Any) -> Any:
     return connection.ops.adapt_json_value(value, None)
 
 
-def _new_customer_ids(public_ids: list[str], sequence_before: int | None) -> dict[str, int]:
-    """The ids the rows just inserted got.
+def _new_customer_ids(public_ids: list[str], sequence_before: int | None) -> list[int]:
+    """The ids the rows just inserted got, in order.
 
     On SQLite the batch holds the write lock and ids come from an AUTOINCREMENT
     sequence, so the n rows got the n ids after the sequence value read before the
@@ -394,8 +469,9 @@ def _new_customer_ids(public_ids: list[str], sequence_before: int | None) -> dic
         if after == last:
             ends = dict(_lookup(Customer, "id", "public_id", [first, last]))
             if ends.get(first) == public_ids[0] and ends.get(last) == public_ids[-1]:
-                return {pid: first + i for i, pid in enumerate(public_ids)}
-    return dict(_lookup(Customer, "public_id", "id", public_ids))
+                return list(range(first, last + 1))
+    ids = dict(_lookup(Customer, "public_id", "id", public_ids))
+    return [ids[public_id] for public_id in public_ids]
 
 
 def _sqlite_sequence(model: type[models.Model]) -> int | None:
@@ -449,6 +525,7 @@ class CustomerRows:
             self._ids = new_public_ids(4096)
         row[self.at_public_id] = self._ids.pop()
         row[self.at_import_key] = import_key
+        row[self.at_provenance] = self.provenance(values)
         return row
 
     def provenance(self, values: dict[str, Any]) -> Any:
@@ -475,31 +552,27 @@ def write_customer_batch(records: Sequence[CustomerRecord], *, ctx: ImportContex
         builder = ctx.customer_rows
         if builder is None:
             builder = ctx.customer_rows = CustomerRows(ctx)
-        at_public_id, at_provenance = builder.at_public_id, builder.at_provenance
+        at_public_id = builder.at_public_id
         merged_into = plan.merged_into
-        rows: list[list[Any]] = []
-        public_ids: list[str] = []
-        for record in plan.new:
-            target = merged_into.get(id(record)) if merged_into else None
-            if target is not None:
-                values = target.values
-                row = builder.build(values, record.import_key)
-            else:
-                values = record.values
-                row = (
-                    record.row
-                    if record.row is not None
-                    else builder.build(values, record.import_key)
-                )
-            row[at_provenance] = builder.provenance(values)
-            public_ids.append(row[at_public_id])
-            rows.append(row)
+        build = builder.build
+        # The rows built while reading (with their provenance); a row merged into by a
+        # later one of the batch is built again from the merged values.
+        rows: list[list[Any]] = [
+            record.row
+            if record.row is not None and id(record) not in merged_into
+            else build(
+                merged_into[id(record)].values if id(record) in merged_into else record.values,
+                record.import_key,
+            )
+            for record in plan.new
+        ]
+        public_ids = [row[at_public_id] for row in rows]
         sequence = _sqlite_sequence(Customer)
         builder.insert.run(rows)
+        del rows
         ids = _new_customer_ids(public_ids, sequence)
         add_phone, add_tag = phones.append, tags.append
-        for record, public_id in zip(plan.new, public_ids, strict=True):
-            customer_id = ids[public_id]
+        for record, customer_id in zip(plan.new, ids, strict=True):
             target = merged_into.get(id(record)) if merged_into else None
             for number, label in target.new_phones if target is not None else record.phones:
                 add_phone((customer_id, number, label))
@@ -529,7 +602,7 @@ def _add_phones(phones: list[tuple[int, str, str]], ctx: ImportContext) -> None:
     insert = _Insert(Phone, ignore_conflicts=True)
     template = insert.template()
     pos = insert.position
-    template[pos["source"]] = Source.IMPORTED
+    template[pos["source"]] = _plain(Source.IMPORTED)
     template[pos["entered_by_id"]] = ctx.actor_id
     template[pos["entered_at"]] = connection.ops.adapt_datetimefield_value(timezone.now())
     at_customer, at_number, at_label = pos["customer_id"], pos["number"], pos["label"]
