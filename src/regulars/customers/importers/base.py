@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -31,6 +32,16 @@ class RowError:
     line: int
     column: str
     reason: str
+
+
+def extra_cells_error(line: int, fields: list[str], width: int) -> list[RowError] | None:
+    """The error for a row with non-empty cells past the header's columns, else None."""
+    if len(fields) > width and any(f.strip() for f in fields[width:]):
+        message = gettext(
+            "This row has %(found)d cells but the header names %(expected)d columns."
+        ) % {"found": len(fields), "expected": width}
+        return [RowError(line, "", message)]
+    return None
 
 
 @dataclass(slots=True)

@@ -8,7 +8,7 @@ from typing import Any, NamedTuple
 
 from django.utils.translation import gettext as _
 
-from regulars.customers.importers.base import RowError
+from regulars.customers.importers.base import RowError, extra_cells_error
 from regulars.customers.importers.columns import ColumnMap
 from regulars.customers.importers.context import ImportContext
 from regulars.customers.importers.values import (
@@ -152,15 +152,9 @@ class CustomerParser:
         }
 
     def parse(self, line: int, fields: list[str]) -> CustomerRecord | list[RowError]:
-        if len(fields) > self.width and any(f.strip() for f in fields[self.width :]):
-            return [
-                RowError(
-                    line,
-                    "",
-                    _("This row has %(found)d cells but the header names %(expected)d columns.")
-                    % {"found": len(fields), "expected": self.width},
-                )
-            ]
+        too_wide = extra_cells_error(line, fields, self.width)
+        if too_wide is not None:
+            return too_wide
         record = _Draft()
         errors: list[RowError] = []
         pending = Pending()

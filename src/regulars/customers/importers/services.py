@@ -343,6 +343,18 @@ def _data_version_now() -> int:
         return _data_version(cursor)
 
 
+def _oldest_holders(wanted: dict[str, list[str]]) -> dict[tuple[str, str], int]:
+    """(kind, value) -> id of the oldest customer holding that key, one query per kind."""
+    found: dict[tuple[str, str], int] = {}
+    for kind, values in wanted.items():
+        model, column, id_column = _KEY_COLUMNS[kind]
+        for value, customer_id in _lookup(model, column, id_column, values):
+            key = (kind, value)
+            if key not in found or customer_id < found[key]:
+                found[key] = customer_id
+    return found
+
+
 def _existing_customers(
     records: Sequence[CustomerRecord], written: WrittenKeys | None = None
 ) -> dict[tuple[str, str], int]:
@@ -356,14 +368,7 @@ def _existing_customers(
         for record in records:
             for kind, value in record.keys:
                 wanted[kind].append(value)
-    found: dict[tuple[str, str], int] = {}
-    for kind, values in wanted.items():
-        model, column, id_column = _KEY_COLUMNS[kind]
-        for value, customer_id in _lookup(model, column, id_column, values):
-            key = (kind, value)
-            if key not in found or customer_id < found[key]:
-                found[key] = customer_id
-    return found
+    return _oldest_holders(wanted)
 
 
 def _load_targets(ids: set[int]) -> dict[int, _Target]:
@@ -654,13 +659,7 @@ def plan_visit_batch(records: Sequence[VisitRecord], *, ctx: ImportContext) -> V
     for record in records:
         for kind, value in record.customer_keys:
             wanted[kind].append(value)
-    found: dict[tuple[str, str], int] = {}
-    for kind, values in wanted.items():
-        model, column, id_column = _KEY_COLUMNS[kind]
-        for value, customer_id in _lookup(model, column, id_column, values):
-            key = (kind, value)
-            if key not in found or customer_id < found[key]:
-                found[key] = customer_id
+    found = _oldest_holders(wanted)
     done = {key for key, _id in _lookup(Visit, "import_key", "id", [r.import_key for r in records])}
     seen = ctx.seen if ctx.dry_run else None
     for record in records:

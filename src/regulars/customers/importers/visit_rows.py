@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from regulars.accounts.models import Location
 from regulars.core.localtime import zone
-from regulars.customers.importers.base import RowError
+from regulars.customers.importers.base import RowError, extra_cells_error
 from regulars.customers.importers.columns import ColumnMap
 from regulars.customers.importers.context import ImportContext
 from regulars.customers.importers.values import (
@@ -100,15 +100,9 @@ class VisitParser:
         return fields[index].strip(), self.columns.header[index]
 
     def parse(self, line: int, fields: list[str]) -> VisitRecord | list[RowError]:
-        if len(fields) > self.width and any(f.strip() for f in fields[self.width :]):
-            return [
-                RowError(
-                    line,
-                    "",
-                    _("This row has %(found)d cells but the header names %(expected)d columns.")
-                    % {"found": len(fields), "expected": self.width},
-                )
-            ]
+        too_wide = extra_cells_error(line, fields, self.width)
+        if too_wide is not None:
+            return too_wide
         errors: list[RowError] = []
         if CONTROL.search("".join(fields)):
             for index, text in enumerate(fields):
