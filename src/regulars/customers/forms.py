@@ -51,24 +51,25 @@ def source_field() -> forms.ChoiceField:
     )
 
 
-def month_field(label: Any) -> forms.TypedChoiceField:
+def _number_choice(
+    label: Any, prompt: Any, options: list[tuple[str, str]]
+) -> forms.TypedChoiceField:
+    """An optional select of numbered options (a month, a day) cleaned to an int."""
     return forms.TypedChoiceField(
         label=label,
-        choices=[("", _("Month"))] + [(str(n), name) for n, name in MONTHS.items()],
+        choices=[("", prompt), *options],
         coerce=int,
         empty_value=None,
         required=False,
     )
+
+
+def month_field(label: Any) -> forms.TypedChoiceField:
+    return _number_choice(label, _("Month"), [(str(n), name) for n, name in MONTHS.items()])
 
 
 def day_field(label: Any) -> forms.TypedChoiceField:
-    return forms.TypedChoiceField(
-        label=label,
-        choices=[("", _("Day"))] + [(str(n), str(n)) for n in range(1, 32)],
-        coerce=int,
-        empty_value=None,
-        required=False,
-    )
+    return _number_choice(label, _("Day"), [(str(n), str(n)) for n in range(1, 32)])
 
 
 def year_field(label: Any) -> forms.IntegerField:
