@@ -31,6 +31,36 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
     _data_dir()
     call_command("migrate", interactive=False, verbosity=args.verbosity)
+    _reindex_if_missing()
+    return 0
+
+
+def _reindex_if_missing() -> None:
+    """A database from before the recognition index existed gets it built once."""
+    from regulars.customers.search import index_is_missing, rebuild_index
+
+    if index_is_missing():
+        print("Building the customer search index…", flush=True)
+        count = rebuild_index()
+        print(f"Indexed {count:,} customers.", flush=True)
+
+
+def cmd_reindex(args: argparse.Namespace) -> int:
+    """Rebuild the recognition index from customer memory (one transaction)."""
+    import time
+
+    from regulars.customers.search import rebuild_index
+
+    started = time.monotonic()
+
+    def progress(done: int) -> None:
+        if not args.quiet:
+            print(f"\r{done:,} customers", end="", file=sys.stderr, flush=True)
+
+    count = rebuild_index(progress=progress)
+    if not args.quiet:
+        print(file=sys.stderr)
+    print(f"Indexed {count:,} customers in {time.monotonic() - started:.1f} s.")
     return 0
 
 
@@ -74,6 +104,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     started = time.monotonic()
     _data_dir()
     call_command("migrate", interactive=False, verbosity=0)
+    _reindex_if_missing()
     summary = ensure_demo_business(seed=args.seed)
     print(summary.describe())
     print()
@@ -176,6 +207,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("migrate", help="create or upgrade the database")
     p.add_argument("--verbosity", type=int, default=1)
     p.set_defaults(func=cmd_migrate)
+
+    p = sub.add_parser("reindex", help="rebuild the customer search index")
+    p.add_argument("--quiet", action="store_true", help="no progress")
+    p.set_defaults(func=cmd_reindex)
 
     p = sub.add_parser("check", help="check the configuration")
     p.add_argument("--deploy", action="store_true", help="also the production checks")

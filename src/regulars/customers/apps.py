@@ -5,3 +5,8 @@ class CustomersConfig(AppConfig):
     name = "regulars.customers"
     label = "customers"
     verbose_name = "Customers"
+
+    def ready(self) -> None:
+        from regulars.customers.search.index import connect_signals
+
+        connect_signals()

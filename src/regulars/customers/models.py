@@ -356,3 +356,49 @@ class ImportJob(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status in (ImportJobStatus.PENDING, ImportJobStatus.RUNNING)
+
+
+class RowKeyField(models.BigIntegerField):  # type: ignore[type-arg]
+    """A 64-bit primary key that is SQLite's rowid (declared ``integer``, not ``bigint``),
+    so the FTS5 index reaches a row without a second index."""
+
+    def db_type(self, connection: Any) -> str | None:
+        if connection.vendor == "sqlite":
+            return "integer"
+        return super().db_type(connection)
+
+
+class SearchDoc(models.Model):
+    """One customer's entry in the recognition index (``customers.search``).
+
+    ``doc`` holds the normalised words staff may type to find the customer (names,
+    household names, tags, email words, phone digits); ``terms`` the name words that
+    typo-tolerant lookups may correct towards (``SearchTerm``). ``key`` orders entries
+    by when the customer was last seen: the minute of the last visit (or of creation)
+    times 2³² plus the customer id, so the index can hand out the most recently seen
+    matches first and stop early. On SQLite the FTS5 table ``customers_search_fts``
+    indexes ``doc`` through triggers; on PostgreSQL a trigram GIN index does.
+    """
+
+    key = RowKeyField(primary_key=True)
+    customer = models.OneToOneField(Customer, on_delete=models.CASCADE, related_name="search_doc")
+    doc = models.TextField()
+    terms = models.TextField(blank=True)
+    # Ranking inputs copied from the customer, so ranking needs no join.
+    home_location_id = models.IntegerField(null=True)
+    visits = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"search entry of customer {self.customer_id}"
+
+
+class SearchTerm(models.Model):
+    """A name word some customer's entry holds, and in how many entries: the vocabulary
+    that typo-tolerant lookups correct a query word towards. A word leaves the
+    vocabulary when its last entry does (erasing a customer leaves no name behind)."""
+
+    term = models.CharField(max_length=100, unique=True)
+    entries = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return self.term

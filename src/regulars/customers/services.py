@@ -26,6 +26,7 @@ from regulars.customers.models import (
     Tag,
 )
 from regulars.customers.phones import normalize_phone
+from regulars.customers.search import index_customers
 
 F = TypeVar("F", bound=Fact)
 
@@ -113,6 +114,7 @@ def create_customer(
         )
     if tags:
         _set_tags(customer, tags)
+    index_customers([customer.pk])
     audit.record(
         actor=actor,
         action=AuditAction.CREATE,
@@ -145,6 +147,7 @@ def update_customer(
     customer.set_provenance(changed, source=source, by=actor)
     customer.updated_at = timezone.now()
     customer.save(update_fields=[*changed, "provenance", "updated_at"])
+    index_customers([customer.pk])
     audit.record(
         actor=actor,
         action=AuditAction.CHANGE,
@@ -180,6 +183,8 @@ def add_fact(
         raise TypeError("use link_contact for organisation contacts")
     fact = model(customer=customer, source=source, entered_by=_user(actor), **values)
     fact.save()
+    if model is HouseholdMember:
+        index_customers([customer.pk])
     audit.record(
         actor=actor,
         action=AuditAction.CREATE,
@@ -195,6 +200,8 @@ def remove_fact(*, actor: Any, fact: Fact) -> None:
     owner: Customer = fact.organisation if isinstance(fact, OrganisationContact) else fact.customer  # type: ignore[attr-defined]
     subject = _SUBJECT[type(fact)]
     fact.delete()
+    if isinstance(fact, (Phone, HouseholdMember)):
+        index_customers([owner.pk])
     audit.record(
         actor=actor, action=AuditAction.DELETE, subject=subject, customer_ref=owner.public_id
     )
@@ -218,6 +225,7 @@ def add_phone(
         defaults={"label": label, "source": source, "entered_by": _user(actor)},
     )
     if created:
+        index_customers([customer.pk])
         audit.record(
             actor=actor,
             action=AuditAction.CREATE,
@@ -259,6 +267,7 @@ def link_contact(
 @transaction.atomic
 def set_tags(*, actor: Any, customer: Customer, names: Iterable[str]) -> list[str]:
     result = _set_tags(customer, names)
+    index_customers([customer.pk])
     audit.record(
         actor=actor,
         action=AuditAction.CHANGE,

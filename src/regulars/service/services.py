@@ -19,6 +19,7 @@ from regulars.core.models import AuditAction
 from regulars.core.money import quantize
 from regulars.core.permissions import Capability
 from regulars.customers.models import Customer
+from regulars.customers.search import index_customers
 from regulars.service.models import Channel, Visit, VisitLine
 
 
@@ -80,6 +81,7 @@ def log_visit(
             first_visit_at=Least(Coalesce("first_visit_at", moment), moment),
             last_visit_at=Greatest(Coalesce("last_visit_at", moment), moment),
         )
+        index_customers([customer.pk])
         audit.record(
             actor=actor,
             action=AuditAction.CREATE,
@@ -90,6 +92,7 @@ def log_visit(
     return visit
 
 
+@transaction.atomic
 def refresh_visit_stats(customer_ids: Iterable[int]) -> int:
     """Recompute visit_count / first / last visit for these customers from their visits.
 
@@ -99,8 +102,11 @@ def refresh_visit_stats(customer_ids: Iterable[int]) -> int:
     if not ids:
         return 0
     visits = Visit.objects.filter(customer=OuterRef("pk")).order_by().values("customer")
-    return Customer.objects.filter(pk__in=ids).update(
+    updated = Customer.objects.filter(pk__in=ids).update(
         visit_count=Coalesce(Subquery(visits.annotate(n=Count("id")).values("n")), 0),
         first_visit_at=Subquery(visits.annotate(m=Min("at")).values("m")),
         last_visit_at=Subquery(visits.annotate(m=Max("at")).values("m")),
     )
+    # The index orders by when customers were last seen.
+    index_customers(ids)
+    return updated

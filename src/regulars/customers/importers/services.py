@@ -32,6 +32,7 @@ from regulars.customers.importers.context import ImportContext
 from regulars.customers.importers.customer_rows import CustomerRecord
 from regulars.customers.importers.visit_rows import VisitRecord
 from regulars.customers.models import Customer, Phone
+from regulars.customers.search import index_customers
 from regulars.customers.services import get_or_create_tag
 
 # Placeholders per statement stay under every backend's limit (SQLite's is 32766,
@@ -597,6 +598,12 @@ def write_customer_batch(records: Sequence[CustomerRecord], *, ctx: ImportContex
         )
     _add_phones(phones, ctx)
     _add_tags(tags, ctx)
+    touched = {customer_id for customer_id, _n, _l in phones}
+    touched.update(customer_id for customer_id, _t in tags)
+    touched.update(cid for cid, target in plan.existing.items() if target.changed)
+    if plan.new:
+        touched.update(ids)
+    index_customers(touched)
     return plan.result
 
 
