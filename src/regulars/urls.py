@@ -5,5 +5,6 @@ urlpatterns = [
     path("customers/", include("regulars.customers.urls")),
     path("import/", include("regulars.customers.importers.urls")),
     path("visits/", include("regulars.service.urls")),
+    path("counter/", include("regulars.service.counter_urls")),
     path("", include("regulars.web.urls")),
 ]

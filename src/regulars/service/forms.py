@@ -169,11 +169,23 @@ class VisitForm(CleanTextMixin, forms.Form):
         data = self.cleaned_data
         return {
             "location": data["location"],
-            "channel": data["channel"],
+            "channel": data.get("channel") or Channel.IN_PERSON,
             "amount": data["amount"],
             "had": data["had"],
             "lines": [line.as_tuple() for line in data["lines"]],
-            "wait_seconds": data["wait_seconds"],
+            "wait_seconds": data.get("wait_seconds"),
             "note": data["note"],
             "contact_person": data.get("contact_person"),
         }
+
+
+class CounterVisitForm(VisitForm):
+    """The counter's one-click visit: at the counter's location, in person; what they
+    had, the amount and a note are all optional."""
+
+    def __init__(self, *args: Any, location: Location, **kwargs: Any) -> None:
+        super().__init__(*args, locations=[location], default_location=location, **kwargs)
+        for name in ("channel", "wait_seconds", "contact_person", "items"):
+            self.fields.pop(name, None)
+        self.fields["had"].widget = forms.TextInput(attrs={"autocomplete": "off"})
+        self.fields["note"].widget = forms.TextInput(attrs={"autocomplete": "off"})
