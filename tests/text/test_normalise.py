@@ -20,6 +20,8 @@ from regulars.text.normalise import (
     normalise,
     parse_query,
     phone_digits,
+    phone_variants,
+    prefix_variants,
     skeleton,
     words,
 )
@@ -481,3 +483,47 @@ def test_parse_query_never_raises_on_random_unicode() -> None:
         assert all(WORD.fullmatch(word) for word in query.words), text
         assert len(set(query.words)) == len(query.words), text
         assert ASCII_DIGITS.fullmatch(query.digits), text
+
+
+# --- prefixes and phone variants ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("word", "expected"),
+    [
+        ("sop", ("sop", "sof")),  # Sophie is "sofie"
+        ("mik", ("mik", "mih")),  # Mikhail is "mihail"
+        ("mac", ("mac", "mak")),  # Mackenzie is "makenzie"
+        ("ros", ("ros",)),
+        ("p", ("p",)),
+        ("333", ("333",)),
+    ],
+)
+def test_it_also_tries_a_typed_prefix_as_if_its_last_pair_were_complete(
+    word: str, expected: tuple[str, ...]
+) -> None:
+    assert prefix_variants(word) == expected
+
+
+def test_the_completed_prefix_is_a_prefix_of_the_full_names_skeleton() -> None:
+    for typed, name in (("sop", "Sophie"), ("mik", "Михаил"), ("mac", "Mackenzie")):
+        assert any(normalise(name).startswith(v) for v in prefix_variants(typed))
+        assert not normalise(name).startswith(typed)
+
+
+CODES = frozenset({"7", "39", "45", "44", "34", "1"})
+
+
+@pytest.mark.parametrize(
+    ("e164", "expected"),
+    [
+        ("+393331234567", ["393331234567", "3331234567"]),  # Italy: no trunk prefix
+        ("+390512345678", ["390512345678", "0512345678"]),  # a landline keeps its 0
+        ("+79161234567", ["79161234567", "9161234567", "89161234567"]),  # Russia dials 8
+        ("+447700900123", ["447700900123", "7700900123", "07700900123"]),  # Britain 0
+        ("+4520123456", ["4520123456", "20123456"]),
+        ("", []),
+    ],
+)
+def test_a_phone_is_indexed_as_the_digits_staff_may_type(e164: str, expected: list[str]) -> None:
+    assert phone_variants(e164, CODES) == expected
