@@ -169,7 +169,7 @@ def quick_add(request: HtmxHttpRequest) -> HttpResponse:
             return redirect(_counter_url(customer=customer.public_id, location=str(location.pk)))
         context = _card_context(request, customer, location) | {"notice": notice}
         return render(request, "service/_counter_card.html", context)
-    context = {"quick_add": form, "location": location, "existing": form.existing}
+    context = {"quick_add": form, "form": form, "location": location, "existing": form.existing}
     if request.htmx:
         return render(request, "service/_counter_quick_add.html", context)
     return render(

@@ -249,8 +249,9 @@ class PostgresBackend:
     def rebuild(self) -> None:
         with connection.cursor() as cursor:
             # The rows just written carry deferred foreign-key checks, and PostgreSQL
-            # refuses CREATE INDEX on a table with pending trigger events.
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            # refuses CREATE INDEX on a table with pending trigger events: run the
+            # checks now (they are deferred again afterwards).
+            connection.check_constraints()
             for _name, sql in POSTGRES_INDEXES:
                 cursor.execute(sql)
 
