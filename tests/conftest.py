@@ -66,9 +66,3 @@ def owner(world: World) -> Any:
 @pytest.fixture
 def staff(world: World) -> Any:
     return world.users["staff"]
-
-
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings: Any) -> None:
-    """PBKDF2 at full strength costs ~0.5 s per persona; tests don't need it."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
