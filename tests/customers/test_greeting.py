@@ -223,7 +223,7 @@ def test_a_birthday_seven_days_away_is_named_by_weekday_and_date(
     Customer.objects.filter(pk=giulia.pk).update(birth_month=3, birth_day=20)
     card = card_for(giulia, world.bologna)
     assert [(o.on, o.days_away, o.years) for o in card.occasions] == [(date(2025, 3, 20), 7, None)]
-    assert hints_of(card, "occasion") == [("Birthday on Thursday, March 20: wish them well", "ask")]
+    assert hints_of(card, "occasion") == [("Birthday on Thursday 20 March: wish them well", "ask")]
 
 
 def test_an_occasion_eight_days_away_is_left_off(world: World, giulia: Customer) -> None:
@@ -242,7 +242,7 @@ def test_a_birthday_on_29_february_falls_on_28_february_in_a_common_year(
     card = card_for(giulia, world.bologna, datetime(2025, 2, 25, 9, tzinfo=ROME))
     assert [(o.on, o.days_away, o.years) for o in card.occasions] == [(date(2025, 2, 28), 3, 37)]
     assert hints_of(card, "occasion") == [
-        ("Birthday on Friday, February 28: wish them well", "ask")
+        ("Birthday on Friday 28 February: wish them well", "ask")
     ]
 
 
@@ -254,7 +254,7 @@ def test_an_occasion_early_next_year_is_seen_at_the_end_of_this_one(
     assert [(o.kind, o.on, o.days_away) for o in card.occasions] == [
         ("name_day", date(2026, 1, 2), 5)
     ]
-    assert hints_of(card, "occasion") == [("Name day on Friday, January 2: wish them well", "ask")]
+    assert hints_of(card, "occasion") == [("Name day on Friday 2 January: wish them well", "ask")]
 
 
 def test_household_pet_and_first_visit_occasions_come_soonest_first(
@@ -275,13 +275,13 @@ def test_household_pet_and_first_visit_occasions_come_soonest_first(
         ("Bella (dog) has a birthday today: ask after them", "ask"),
         (
             (
-                "Marco (partner) has a birthday on Saturday, March 15: "
+                "Marco (partner) has a birthday on Saturday 15 March: "
                 "ask them to pass on your best wishes"
             ),
             "ask",
         ),
         (
-            "3 years since their first visit on Sunday, March 16: a good moment to thank them",
+            "3 years since their first visit on Sunday 16 March: a good moment to thank them",
             "ask",
         ),
     ]
@@ -297,7 +297,7 @@ def test_the_first_visit_anniversary_comes_from_the_first_logged_visit(
         ("first_visit", date(2025, 3, 14), 1)
     ]
     assert hints_of(card, "occasion") == [
-        ("1 year since their first visit on Friday, March 14: a good moment to thank them", "ask")
+        ("1 year since their first visit on Friday 14 March: a good moment to thank them", "ask")
     ]
 
 
@@ -575,3 +575,18 @@ def test_the_partial_shows_the_salutation_allergies_dislikes_and_hints(
     assert "Offer the usual: cappuccino, cornetto?" in hints
     # The salutation comes first, before any warning.
     assert html.index("greeting-salutation") < html.index("greeting-allergies")
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("en", "Wednesday 18 March"),
+        ("it", "mercoledì 18 marzo"),
+        ("da", "onsdag den 18. marts"),
+        ("ru", "среда, 18 марта"),  # the month in the genitive, as in a sentence
+        ("es", "miércoles, 18 de marzo"),
+    ],
+)
+def test_an_occasion_day_reads_as_it_would_in_a_sentence(language: str, expected: str) -> None:
+    with translation.override(language):
+        assert greeting.occasion_day(date(2026, 3, 18)) == expected

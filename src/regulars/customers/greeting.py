@@ -26,7 +26,6 @@ from typing import Any
 
 from django.conf import settings
 from django.utils import timezone, translation
-from django.utils.formats import date_format
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import (
@@ -38,6 +37,7 @@ from django.utils.translation import (
 )
 
 from regulars.accounts.models import Location
+from regulars.core.dates import weekday_and_day
 from regulars.core.localtime import local_today, zone
 from regulars.core.occasions import MonthDay
 from regulars.customers.models import (
@@ -370,8 +370,8 @@ OCCASION_HINTS: dict[tuple[str, bool], Promise] = {
 
 
 def occasion_day(on: date) -> str:
-    """ "Thursday, March 14" in the active language (Django's own date names)."""
-    return f"{date_format(on, 'l')}, {date_format(on, 'MONTH_DAY_FORMAT')}"
+    """ "Thursday 14 March" in the active language, as it reads inside a sentence."""
+    return weekday_and_day(on, translation.get_language() or "en")
 
 
 def _occasion_hint(occasion: UpcomingOccasion) -> Hint:

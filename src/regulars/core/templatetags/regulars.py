@@ -43,5 +43,13 @@ def month_day(month: int | None, day: int | None, year: int | None = None) -> st
 
 
 @register.filter
+def weekday_day(on: Any) -> str:
+    """{{ occasion.on|weekday_day }} → "mercoledì 18 marzo" in Italian."""
+    from regulars.core.dates import weekday_and_day
+
+    return weekday_and_day(on, translation.get_language() or "en") if on else ""
+
+
+@register.filter
 def get_item(mapping: dict[str, Any], key: str) -> Any:
     return mapping.get(key)
