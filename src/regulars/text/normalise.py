@@ -234,6 +234,9 @@ def edit_distance(a: str, b: str, limit: int) -> int:
     """Optimal-string-alignment distance (insertions, deletions, substitutions and
     swaps of two neighbours each count 1), or ``limit + 1`` as soon as it must exceed
     ``limit``. ``edit_distance("giusepe", "giuseppe", 2)`` → 1.
+
+    Only the band of cells within ``limit`` of the diagonal is computed: a path leaving
+    it costs more than ``limit`` anyway, so the work is ``len(a) × (2 × limit + 1)``.
     """
     if a == b:
         return 0
@@ -241,19 +244,35 @@ def edit_distance(a: str, b: str, limit: int) -> int:
         return limit + 1
     if not a or not b:
         return max(len(a), len(b))
+    over = limit + 1
+    width = len(b)
     previous2: list[int] = []
-    previous = list(range(len(b) + 1))
+    previous = [j if j <= limit else over for j in range(width + 1)]
     for i, ca in enumerate(a, start=1):
-        current = [i] + [0] * len(b)
-        row_min = i
-        for j, cb in enumerate(b, start=1):
-            cost = 0 if ca == cb else 1
-            value = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
-            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
-                value = min(value, previous2[j - 2] + 1)
-            current[j] = value
-            row_min = min(row_min, value)
+        low, high = max(1, i - limit), min(width, i + limit)
+        current = [over] * (width + 1)
+        current[0] = i if i <= limit else over
+        row_min = current[0]
+        for j in range(low, high + 1):
+            cb = b[j - 1]
+            # Comparisons, not min(): this loop is the search's hottest Python.
+            value = previous[j - 1] + (ca != cb)
+            if previous[j] + 1 < value:  # noqa: PLR1730
+                value = previous[j] + 1
+            if current[j - 1] + 1 < value:  # noqa: PLR1730
+                value = current[j - 1] + 1
+            if (
+                i > 1
+                and j > 1
+                and ca == b[j - 2]
+                and a[i - 2] == cb
+                and previous2[j - 2] + 1 < value
+            ):
+                value = previous2[j - 2] + 1
+            current[j] = value if value < over else over  # noqa: FURB136
+            if value < row_min:  # noqa: PLR1730
+                row_min = value
         if row_min > limit:
-            return limit + 1
+            return over
         previous2, previous = previous, current
-    return previous[-1] if previous[-1] <= limit else limit + 1
+    return previous[width] if previous[width] <= limit else over

@@ -1,15 +1,18 @@
 """The two index backends of recognition search, behind one small interface.
 
-SQLite: FTS5 tables with the trigram tokenizer (``customers_search_fts`` over the
-entries, ``customers_term_fts`` over the vocabulary), kept in step with their tables by
-triggers. PostgreSQL: trigram GIN indexes (``pg_trgm``) on the same two tables. Both
-get the same normalised text (``regulars.text.normalise``), so both find the same
-customers; ``unaccent`` is not needed because nothing reaches the index unfolded.
+SQLite: FTS5 over the entries' words (``customers_search_fts``, unicode61 tokenizer with
+prefix indexes for 2, 3 and 4 letters) and FTS5 with the trigram tokenizer over the
+vocabulary (``customers_term_fts``), both kept in step with their tables by triggers.
+PostgreSQL: trigram GIN indexes (``pg_trgm``) on the same two tables. Both get the same
+normalised text (``regulars.text.normalise``), so both find the same customers;
+``unaccent`` is not needed because nothing reaches the index unfolded.
 
 A query reaches a backend as clauses: every clause must match, and a clause matches
-when any of its fragments occurs in the entry's text. Fragments hold only ``[a-z0-9 ]``
-(normalised words, at most a leading and a trailing space), so they need no quoting
-beyond the backend's own and cannot carry FTS or SQL syntax.
+when any of its terms does. A term is a whole word or the start of a word; it holds
+only ``[a-z0-9]`` (normalised words and phone digits), so it needs no quoting beyond
+the backend's own and cannot carry FTS or SQL syntax. Fragments inside a word and typos
+are resolved against the vocabulary first (``containing``, ``similar_terms``) and reach
+the entries as whole words.
 """
 
 from __future__ import annotations
@@ -20,7 +23,14 @@ from typing import Any, Protocol
 
 from django.db import connection
 
-Clause = Sequence[str]
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    text: str  # [a-z0-9]+
+    prefix: bool  # the start of a word; else the whole word
+
+
+Clause = Sequence[Term]
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +59,10 @@ class Backend(Protocol):
     def similar_terms(self, padded_trigrams: Sequence[str], word: str, limit: int) -> list[str]:
         """Vocabulary words sharing trigrams with ``word``, likeliest first."""
 
+    def containing(self, fragment: str, limit: int) -> list[str]:
+        """Vocabulary words containing ``fragment`` (three letters or more), the most
+        common first."""
+
     def disable_sync(self) -> None:
         """Before a rebuild: stop per-row index upkeep (inside the rebuild's transaction)."""
 
@@ -67,6 +81,14 @@ def _recent(limit: int) -> list[Candidate]:
 
 def _fts_string(fragment: str) -> str:
     return '"' + fragment + '"'
+
+
+def _fts_term(term: Term) -> str:
+    return _fts_string(term.text) + ("*" if term.prefix else "")
+
+
+def _like_pattern(term: Term) -> str:
+    return f"% {term.text}%" if term.prefix else f"% {term.text} %"
 
 
 # The triggers keeping the FTS5 tables in step. The migration that created them
@@ -130,7 +152,8 @@ SQLITE_TRIGGERS: tuple[tuple[str, str], ...] = (
 SQLITE_TABLES: tuple[str, ...] = (
     (
         "CREATE VIRTUAL TABLE customers_search_fts USING fts5("
-        "doc, content='customers_searchdoc', content_rowid='key', tokenize='trigram')"
+        "doc, content='customers_searchdoc', content_rowid='key', tokenize='unicode61', "
+        "prefix='2 3 4')"
     ),
     "CREATE VIRTUAL TABLE customers_term_fts USING fts5(term, content='', tokenize='trigram')",
 )
@@ -155,7 +178,7 @@ POSTGRES_INDEXES: tuple[tuple[str, str], ...] = (
 class SQLiteBackend:
     def matching(self, clauses: Sequence[Clause], limit: int) -> list[Candidate]:
         expression = " AND ".join(
-            "(" + " OR ".join(_fts_string(f) for f in clause) + ")" for clause in clauses
+            "(" + " OR ".join(_fts_term(t) for t in clause) + ")" for clause in clauses
         )
         with connection.cursor() as cursor:
             # FTS5 walks its lists in rowid (= key) order when asked for ORDER BY
@@ -183,6 +206,16 @@ class SQLiteBackend:
                     "WHERE customers_term_fts MATCH %s ORDER BY f.rank LIMIT %s"
                 ),
                 [expression, limit],
+            )
+            return [row[0] for row in cursor.fetchall()]
+
+    def containing(self, fragment: str, limit: int) -> list[str]:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT t.term FROM customers_term_fts f "
+                "JOIN customers_searchterm t ON t.id = f.rowid "
+                "WHERE customers_term_fts MATCH %s ORDER BY t.entries DESC, t.term LIMIT %s",
+                [_fts_string(fragment), limit],
             )
             return [row[0] for row in cursor.fetchall()]
 
@@ -215,7 +248,7 @@ class PostgresBackend:
         conditions = " AND ".join(
             "(" + " OR ".join("d.doc LIKE %s" for _ in clause) + ")" for clause in clauses
         )
-        params: list[Any] = [f"%{f}%" for clause in clauses for f in clause]
+        params: list[Any] = [_like_pattern(t) for clause in clauses for t in clause]
         sql = (
             f"SELECT {_ENTRY_COLUMNS} FROM customers_searchdoc d "  # noqa: S608 - fragments are parameters
             f"WHERE {conditions} ORDER BY d.key DESC LIMIT %s"
@@ -238,6 +271,15 @@ class PostgresBackend:
                     "ORDER BY similarity(term, %s) DESC, term LIMIT %s"
                 ),
                 [word, word, limit],
+            )
+            return [row[0] for row in cursor.fetchall()]
+
+    def containing(self, fragment: str, limit: int) -> list[str]:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT term FROM customers_searchterm WHERE term LIKE %s "
+                "ORDER BY entries DESC, term LIMIT %s",
+                [f"%{fragment}%", limit],
             )
             return [row[0] for row in cursor.fetchall()]
 

@@ -77,6 +77,19 @@ def _aware(value: datetime | str | None) -> datetime | None:
     return parsed
 
 
+def phone_words(e164: str, codes: frozenset[str]) -> list[str]:
+    """The digit words of one phone number: each way staff may dial it
+    (``phone_variants``) and every ending of the national number from three digits
+    up, so that any fragment staff type (its start, its last digits, a middle part)
+    is the start of one word, which the index finds as fast as any word start."""
+    variants = phone_variants(e164, codes)
+    if not variants:
+        return []
+    national = variants[1] if len(variants) > 1 else variants[0]
+    endings = [national[i:] for i in range(1, len(national) - 2)]
+    return list(dict.fromkeys([*variants, *endings]))
+
+
 def _name_words(values: Iterable[str]) -> list[str]:
     return [w for value in values if value for w in words(value)]
 
@@ -121,23 +134,23 @@ def build_entries(customer_ids: Sequence[int]) -> list[Entry]:
                 target[customer_id].append(value)
         cursor.execute(
             "SELECT id, given_name, family_name, patronymic, preferred_name, "  # noqa: S608 - only placeholders and fixed names are interpolated
-            "organisation_name, email, home_location_id, visit_count, last_visit_at, "
-            f"created_at FROM customers_customer WHERE id IN ({placeholders})",
+            "organisation_name, email, home_location_id, visit_count, last_visit_at "
+            f"FROM customers_customer WHERE id IN ({placeholders})",
             ids,
         )
-        rows = [(*row[:9], _aware(row[9]), _aware(row[10])) for row in cursor.fetchall()]
+        rows = [(*row[:9], _aware(row[9])) for row in cursor.fetchall()]
     codes = _calling_codes()
     entries: list[Entry] = []
-    for cid, given, family, patronymic, preferred, org, email, home, visits, last, created in rows:
+    for cid, given, family, patronymic, preferred, org, email, home, visits, last in rows:
         tag_words = _name_words(tags[cid])
-        digits = [v for number in phones[cid] for v in phone_variants(number, codes)]
+        digits = [d for number in phones[cid] for d in phone_words(number, codes)]
         own = _name_words((given, family, patronymic, preferred, org))
         household_words = _name_words(household[cid])
         others = dict.fromkeys([*household_words, *tag_words, *words(email), *digits])
         entries.append(
             Entry(
                 customer_id=cid,
-                key=entry_key(cid, last or created),
+                key=entry_key(cid, last),
                 doc=pad(" ".join([*dict.fromkeys(own), OTHERS, *others])),
                 terms=_terms([*own, *household_words, *tag_words]),
                 home_location_id=home,
