@@ -408,7 +408,7 @@ def test_quick_add_refuses_a_phone_someone_has_and_offers_to_open_them(
     )
 
     page = text_of(response)
-    assert "This phone number is already Giulia Rossi's." in page
+    assert "This phone number already belongs to Giulia Rossi." in page
     assert f'hx-get="{counter("card", giulia.public_id)}?location={world.bologna.pk}"' in page
     assert "Open Giulia Rossi" in page
     assert list(Customer.objects.values_list("pk", flat=True)) == [giulia.pk]

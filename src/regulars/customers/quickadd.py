@@ -66,7 +66,7 @@ class QuickAddForm(CleanTextMixin, forms.Form):
         if holder is not None:
             self.existing = holder.customer
             raise forms.ValidationError(
-                _("This phone number is already %(name)s's.")
+                _("This phone number already belongs to %(name)s.")
                 % {"name": holder.customer.display_name}
             )
         return number
@@ -78,7 +78,7 @@ class QuickAddForm(CleanTextMixin, forms.Form):
             if holder is not None:
                 self.existing = holder
                 raise forms.ValidationError(
-                    _("This email is already %(name)s's.") % {"name": holder.display_name}
+                    _("This email already belongs to %(name)s.") % {"name": holder.display_name}
                 )
         return email
 
