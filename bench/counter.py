@@ -12,15 +12,18 @@
    server allows it; gunicorn's sync workers close it after each response and the
    client reconnects, as a browser would), sign in as the demo staff user ``luca``
    (Bologna): GET ``/accounts/login/`` for the CSRF token, then POST the form.
-4. Load: each client sends its requests back to back (full: 250 each, ``--quick``: 15),
-   after 3 unmeasured warm-up requests: ``GET /counter/search/?q=…`` with
+4. Load: each client sends its requests (full: 250 each, ``--quick``: 15), waiting
+   ``--think`` seconds (0.25: the page's 150 ms debounce and a keystroke) between an
+   answer and its next request, after 3 unmeasured warm-up requests: ``GET /counter/search/?q=…`` with
    ``HX-Request: true``, the queries of ``bench.search`` (its mix of prefixes, typos,
    phone fragments, e-mails and the other script) for customers of Bologna walking in.
    A request fails unless it answers 200 with at least one result row
    (``data-customer="…"``); whether the intended customer is among the rows is
    reported too (``found_intended``).
-5. Baseline, same clients and the same number of requests: the home page ``/`` (a plain
-   page that searches nothing), reported as ``home_p95_ms``.
+5. The same requests again back to back (no waiting: the server saturated), reported as
+   ``saturated_*``; and the baseline, same clients and the same number of requests with
+   the same waits: the home page ``/`` (a plain page that searches nothing), reported
+   as ``home_p95_ms``.
 
 Figures: ``p95_ms`` of the search requests (target ≤ 60 ms) and ``errors`` (target 0);
 p50/p99, requests per second and the home page's figures are extra fields. The server
@@ -58,6 +61,10 @@ from bench.search import (
 CLIENTS = 16
 FULL_CUSTOMERS = 200_000
 FULL_REQUESTS = 250
+# Each client is a counter where someone types: the page asks 150 ms after the last
+# keystroke, so a client waits this long between an answer and its next request (16
+# clients then ask up to 64 times a second, far more than 16 real counters would).
+THINK_S = 0.25
 QUICK_REQUESTS = 15
 WARMUP_REQUESTS = 3
 WORKERS = 2  # ``regulars serve``'s default
@@ -157,8 +164,9 @@ def _search_requests(queries: list[Query]) -> list[Request]:
     ]
 
 
-def _run_phase(clients: list[Client], work: list[list[Request]]) -> Phase:
-    """Every client sends its list of requests back to back, all clients at once."""
+def _run_phase(clients: list[Client], work: list[list[Request]], think_s: float = 0.0) -> Phase:
+    """Every client sends its list of requests, all clients at once, waiting ``think_s``
+    between a response and its next request (0: back to back)."""
     phase = Phase()
     lock = threading.Lock()
     start = threading.Barrier(len(clients) + 1)
@@ -173,6 +181,8 @@ def _run_phase(clients: list[Client], work: list[list[Request]]) -> Phase:
                 status, body = 0, repr(exc).encode()
             elapsed_ms = (time.perf_counter() - started) * 1000
             ok = status == 200 and (not request.public_id or _ROW in body)
+            if think_s:
+                time.sleep(think_s)
             with lock:
                 phase.latency_ms.append(elapsed_ms)
                 if not ok:
@@ -310,6 +320,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--workers", type=int, default=WORKERS)
     parser.add_argument("--requests", type=int, help="requests per client")
+    parser.add_argument(
+        "--think",
+        type=float,
+        default=THINK_S,
+        help="seconds each client waits between a response and its next request",
+    )
     args = parser.parse_args(argv)
     per_client = args.requests or (QUICK_REQUESTS if args.quick else FULL_REQUESTS)
     customers = 0 if args.quick else FULL_CUSTOMERS  # 0: the demo's customers only
@@ -351,9 +367,10 @@ def main(argv: list[str] | None = None) -> int:
             requests[CLIENTS * WARMUP_REQUESTS :],
         )
         _run_phase(clients, _split(warmup, CLIENTS))
-        search = _run_phase(clients, _split(measured, CLIENTS))
+        search = _run_phase(clients, _split(measured, CLIENTS), args.think)
+        saturated = _run_phase(clients, _split(measured, CLIENTS))
         home_requests = [Request(path="/", headers={}, public_id="")] * len(measured)
-        home = _run_phase(clients, _split(home_requests, CLIENTS))
+        home = _run_phase(clients, _split(home_requests, CLIENTS), args.think)
     finally:
         for client in clients:
             client.close()
@@ -365,6 +382,7 @@ def main(argv: list[str] | None = None) -> int:
     print(_describe("counter search", search), file=sys.stderr)
     for failure in search.first_failures:
         print(f"  failed: {failure}", file=sys.stderr)
+    print(_describe("counter search, back to back (saturation)", saturated), file=sys.stderr)
     print(_describe("home page (baseline)", home), file=sys.stderr)
     p95 = percentile(search.latency_ms, 0.95)
     requests_made = len(search.latency_ms)
@@ -387,6 +405,11 @@ def main(argv: list[str] | None = None) -> int:
         p99_ms=ms(percentile(search.latency_ms, 0.99)),
         requests_per_s=ms(requests_made / search.seconds),
         found_intended=ms(search.found_intended / requests_made),
+        think_s=args.think,
+        saturated_p50_ms=ms(percentile(saturated.latency_ms, 0.5)),
+        saturated_p95_ms=ms(percentile(saturated.latency_ms, 0.95)),
+        saturated_requests_per_s=ms(len(saturated.latency_ms) / saturated.seconds),
+        saturated_errors=saturated.errors,
         home_p50_ms=ms(percentile(home.latency_ms, 0.5)),
         home_p95_ms=ms(percentile(home.latency_ms, 0.95)),
         home_p99_ms=ms(percentile(home.latency_ms, 0.99)),
