@@ -241,9 +241,7 @@ def test_a_birthday_on_29_february_falls_on_28_february_in_a_common_year(
     Customer.objects.filter(pk=giulia.pk).update(birth_month=2, birth_day=29, birth_year=1988)
     card = card_for(giulia, world.bologna, datetime(2025, 2, 25, 9, tzinfo=ROME))
     assert [(o.on, o.days_away, o.years) for o in card.occasions] == [(date(2025, 2, 28), 3, 37)]
-    assert hints_of(card, "occasion") == [
-        ("Birthday on Friday 28 February: wish them well", "ask")
-    ]
+    assert hints_of(card, "occasion") == [("Birthday on Friday 28 February: wish them well", "ask")]
 
 
 def test_an_occasion_early_next_year_is_seen_at_the_end_of_this_one(
