@@ -103,6 +103,11 @@ def _phone(locale: str, index: int, rng: random.Random) -> str:
     else:
         national = f"7{index:09d}"
         code = "44"
+    return styled_phone(code, national, locale, rng)
+
+
+def styled_phone(code: str, national: str, locale: str, rng: random.Random) -> str:
+    """A number written the way point-of-sale exports do, in one of four styles."""
     style = rng.random()
     if style < 0.40:
         return f"+{code} {national[:3]} {national[3:]}"

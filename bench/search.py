@@ -84,7 +84,7 @@ from typing import Any
 from anyascii import anyascii
 
 from bench.common import figure, print_result, run_child, setup_django, temp_dir
-from bench.ingest import HEADER, LOCALES, NOTES, TAGS, _ascii, _birthday
+from bench.ingest import HEADER, LOCALES, NOTES, TAGS, _ascii, _birthday, styled_phone
 from regulars.demo.names import CULTURES
 
 FULL_CUSTOMERS = 1_000_000
@@ -192,14 +192,7 @@ def _phone(locale: str, index: int, rng: random.Random) -> str:
     code, prefixes, digits = PHONE_PLANS[locale]
     scrambled = (index * 7_654_321 + 1_234_567) % 10**digits
     national = f"{prefixes[index % len(prefixes)]}{scrambled:0{digits}d}"
-    style = rng.random()
-    if style < 0.40:
-        return f"+{code} {national[:3]} {national[3:]}"
-    if style < 0.70:
-        return f"+{code}{national}"
-    if style < 0.85 or locale != "it":
-        return f"00{code} {national[:3]}-{national[3:]}"
-    return f"{national[:3]} {national[3:]}"  # national format: the location is in Italy
+    return styled_phone(code, national, locale, rng)
 
 
 def generate_customers(path: Path, rows: int, seed: int) -> None:

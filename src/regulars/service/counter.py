@@ -84,6 +84,18 @@ def _card_context(request: HttpRequest, customer: Customer, location: Location) 
     }
 
 
+def _done(
+    request: HtmxHttpRequest, customer: Customer, location: Location, notice: str
+) -> HttpResponse:
+    """After a write: the customer's card with the notice (htmx), or the counter page
+    showing it (a plain form post: redirect, then the message)."""
+    if not request.htmx:
+        messages.success(request, notice)
+        return redirect(_counter_url(customer=customer.public_id, location=str(location.pk)))
+    context = _card_context(request, customer, location) | {"notice": notice}
+    return render(request, "service/_counter_card.html", context)
+
+
 @requires(Capability.LOG_VISITS)
 def page(request: HtmxHttpRequest) -> HttpResponse:
     """The counter page; ``?q=`` and ``?customer=`` render results and a card without
@@ -137,11 +149,7 @@ def log_visit(request: HtmxHttpRequest, public_id: str) -> HttpResponse:
     if form.is_valid():
         services.log_visit(actor=request.user, customer=customer, **form.visit_values())
         notice = _("Visit of %(name)s logged.") % {"name": customer.display_name}
-        if not request.htmx:
-            messages.success(request, notice)
-            return redirect(_counter_url(customer=customer.public_id, location=str(location.pk)))
-        context = _card_context(request, customer, location) | {"notice": notice}
-        return render(request, "service/_counter_card.html", context)
+        return _done(request, customer, location, notice)
     context = _card_context(request, customer, location) | {"visit_form": form}
     if not request.htmx:
         return render(
@@ -164,11 +172,7 @@ def quick_add(request: HtmxHttpRequest) -> HttpResponse:
             actor=request.user, home_location=location, **form.create_values()
         )
         notice = _("%(name)s added.") % {"name": customer.display_name}
-        if not request.htmx:
-            messages.success(request, notice)
-            return redirect(_counter_url(customer=customer.public_id, location=str(location.pk)))
-        context = _card_context(request, customer, location) | {"notice": notice}
-        return render(request, "service/_counter_card.html", context)
+        return _done(request, customer, location, notice)
     context = {"quick_add": form, "form": form, "location": location, "existing": form.existing}
     if request.htmx:
         return render(request, "service/_counter_quick_add.html", context)
