@@ -49,7 +49,7 @@ from typing import IO
 from urllib.parse import urlencode
 
 from bench.common import ROOT, figure, print_result, setup_django, temp_dir
-from bench.demo import _answers, _free_port
+from bench.demo import _free_port, wait_until_serving
 from bench.search import (
     Query,
     apply_visit_stats,
@@ -282,14 +282,7 @@ def _start_server(data_dir: Path, port: int, workers: int, log: IO[str]) -> subp
         stderr=subprocess.STDOUT,
         text=True,
     )
-    started = time.perf_counter()
-    while not _answers(f"http://127.0.0.1:{port}/accounts/login/"):
-        if proc.poll() is not None:
-            log.seek(0)
-            raise RuntimeError(f"regulars serve exited early:\n{log.read()[-2000:]}")
-        if time.perf_counter() - started > SERVE_TIMEOUT_S:
-            raise RuntimeError(f"regulars serve did not answer in {SERVE_TIMEOUT_S} s")
-        time.sleep(0.1)
+    wait_until_serving(f"http://127.0.0.1:{port}/accounts/login/", proc, log, SERVE_TIMEOUT_S)
     return proc
 
 

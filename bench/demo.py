@@ -25,6 +25,7 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+from typing import IO, Any
 
 from bench.common import ROOT, figure, median, print_result, quick_flag, temp_dir
 
@@ -77,6 +78,21 @@ def _answers(url: str) -> bool:
         return False
 
 
+def wait_until_serving(
+    url: str, proc: subprocess.Popen[Any], log: IO[str], timeout_s: float
+) -> None:
+    """Poll ``url`` until it answers 200; fail with the server's log if it exits first
+    or ``timeout_s`` passes."""
+    started = time.perf_counter()
+    while not _answers(url):
+        if proc.poll() is not None:
+            log.seek(0)
+            raise RuntimeError(f"the server exited early:\n{log.read()[-2000:]}")
+        if time.perf_counter() - started > timeout_s:
+            raise RuntimeError(f"no answer from {url} after {timeout_s} s")
+        time.sleep(0.1)
+
+
 def _time_to_serving() -> float:
     """Seconds from starting ``regulars demo`` until the login page answers 200."""
     data_dir = temp_dir("serve")
@@ -92,13 +108,7 @@ def _time_to_serving() -> float:
             stderr=subprocess.STDOUT,
         )
         try:
-            while not _answers(url):
-                if proc.poll() is not None:
-                    log.seek(0)
-                    raise RuntimeError(f"regulars demo exited early:\n{log.read()[-2000:]}")
-                if time.perf_counter() - started > SERVE_TIMEOUT_S:
-                    raise RuntimeError(f"no answer from {url} after {SERVE_TIMEOUT_S} s")
-                time.sleep(0.1)
+            wait_until_serving(url, proc, log, SERVE_TIMEOUT_S)
             return time.perf_counter() - started
         finally:
             proc.terminate()

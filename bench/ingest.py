@@ -118,6 +118,17 @@ def styled_phone(code: str, national: str, locale: str, rng: random.Random) -> s
     return f"{national[:3]} {national[3:]}"  # national format: the location is in Italy
 
 
+def contact_extras(
+    first: str, last: str, index: int, locale: str, rng: random.Random
+) -> tuple[str, str, str]:
+    """(e-mail for 70 %, tags for 20 %, a note for 10 %) of one generated customer."""
+    domain = "uk" if locale == "en" else locale
+    email = f"{_ascii(first)}.{_ascii(last)}{index}@example.{domain}" if rng.random() < 0.7 else ""
+    tags = ";".join(rng.sample(TAGS, rng.randint(1, 2))) if rng.random() < 0.2 else ""
+    notes = rng.choice(NOTES) if rng.random() < 0.1 else ""
+    return email, tags, notes
+
+
 def _birthday(rng: random.Random) -> str:
     if rng.random() < 0.35:
         return ""
@@ -151,13 +162,7 @@ def generate(path: Path, rows: int, seed: int) -> None:
                 phone = "call the shop"
             elif 0.0125 <= roll < 0.015:
                 birthday = "31/02/1990"
-            email = (
-                f"{_ascii(first)}.{_ascii(last)}{index}@example.{'uk' if locale == 'en' else locale}"
-                if rng.random() < 0.7
-                else ""
-            )
-            tags = ";".join(rng.sample(TAGS, rng.randint(1, 2))) if rng.random() < 0.2 else ""
-            notes = rng.choice(NOTES) if rng.random() < 0.1 else ""
+            email, tags, notes = contact_extras(first, last, index, locale, rng)
             writer.writerow(
                 [f"C{index:07d}", first, last, email, phone, birthday, tags, notes, locale]
             )

@@ -84,7 +84,7 @@ from typing import Any
 from anyascii import anyascii
 
 from bench.common import figure, print_result, run_child, setup_django, temp_dir
-from bench.ingest import HEADER, LOCALES, NOTES, TAGS, _ascii, _birthday, styled_phone
+from bench.ingest import HEADER, LOCALES, _birthday, contact_extras, styled_phone
 from regulars.demo.names import CULTURES
 
 FULL_CUSTOMERS = 1_000_000
@@ -205,14 +205,7 @@ def generate_customers(path: Path, rows: int, seed: int) -> None:
         for index in range(rows):
             locale = LOCALES[index % len(LOCALES)]
             first, last = _person(locale, rng)
-            domain = "uk" if locale == "en" else locale
-            email = (
-                f"{_ascii(first)}.{_ascii(last)}{index}@example.{domain}"
-                if rng.random() < 0.7
-                else ""
-            )
-            tags = ";".join(rng.sample(TAGS, rng.randint(1, 2))) if rng.random() < 0.2 else ""
-            notes = rng.choice(NOTES) if rng.random() < 0.1 else ""
+            email, tags, notes = contact_extras(first, last, index, locale, rng)
             writer.writerow(
                 [
                     f"C{index:07d}",
