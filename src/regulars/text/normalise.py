@@ -14,8 +14,9 @@ Steps, per character then per word:
    hard signs come out as ``'``) are dropped; every other character (punctuation,
    symbols, emoji, control characters) separates words.
 2. ``skeleton`` folds each word to a spelling skeleton: ``j``/``y`` → ``i``, ``w`` → ``v``,
-   ``ph`` → ``f``, ``kh`` → ``h``, ``ck`` → ``k``, ``ch`` → ``c`` (Чечилия and Cecilia,
-   Michele and Mikele meet), ``x`` → ``ks``, and every run of one
+   ``ph`` → ``f``, ``x`` → ``ks``, ``kh`` → ``h``, ``ck`` and ``ch`` → ``c``, then every
+   other ``k`` → ``c`` (Чечилия and Cecilia, Michele and Mikele, Karl and Carl,
+   Kristian and Christian, Aleksandr and Alexander meet), and every run of one
    repeated letter → one letter. Digits are kept as they are.
 
 No Django here (see ARCHITECTURE.md): strings in, strings out.
@@ -36,6 +37,7 @@ __all__ = [
     "edit_distance",
     "fold",
     "normalise",
+    "one_edit_neighbours",
     "parse_query",
     "phone_digits",
     "phone_variants",
@@ -54,13 +56,14 @@ _REPEATS = re.compile(r"([a-z])\1+")
 # Applied in order, on an already folded ASCII word.
 _SKELETON_RULES: tuple[tuple[str, str], ...] = (
     ("ph", "f"),
+    ("x", "ks"),
     ("kh", "h"),
     ("ck", "k"),
     ("ch", "c"),
+    ("k", "c"),
     ("j", "i"),
     ("y", "i"),
     ("w", "v"),
-    ("x", "ks"),
 )
 
 
@@ -100,7 +103,8 @@ def skeleton(word: str) -> str:
         return word
     # Repeated to a fixed point, so the skeleton of a skeleton is itself: one rule's
     # output can form another rule's input ("pkh" → "ph" → "f", "cck" → "ck" → "k").
-    # It ends: no rule writes j, y, w or x, so every later pass shortens the word.
+    # It ends: after the first pass no j, y, w, x or k is left and no rule writes one,
+    # so every later pass shortens the word.
     while True:
         folded = word
         for old, new in _SKELETON_RULES:
@@ -119,7 +123,8 @@ def _chunk_words(chunk: str) -> tuple[str, ...]:
 
 # A typed prefix may stop inside a pair of letters the skeleton folds: "sop" is the
 # start of "soprano" (skeleton "soprano") but also of "Sophie" (skeleton "sofie").
-_PAIR_STARTS: dict[str, str] = {"p": "f", "k": "h", "c": "k"}
+# "mik" (skeleton "mic") may be the start of Mikhail (skeleton "mihail").
+_PAIR_STARTS: dict[str, str] = {"p": "f", "c": "h"}
 
 
 def prefix_variants(word: str) -> tuple[str, ...]:
@@ -213,6 +218,9 @@ class Query:
 
     words: tuple[str, ...]
     digits: str
+    # The digits exactly as typed when they start with 00: "006874" may be the end of
+    # a number as well as the start of an international one ("0039…").
+    typed_digits: str = ""
 
     @property
     def is_empty(self) -> bool:
@@ -223,11 +231,35 @@ def parse_query(text: str) -> Query:
     """Parse what staff typed. Never raises; anything unusable gives an empty query."""
     text = text[:MAX_QUERY_CHARS]
     if _PHONE_LIKE.match(text) and any(ch.isdigit() for ch in text):
-        return Query(words=(), digits=phone_digits(text))
+        digits = phone_digits(text)
+        typed = "".join(ch for ch in text if ch.isdigit() and ch.isascii())
+        return Query(words=(), digits=digits, typed_digits=typed if typed != digits else "")
     seen: dict[str, None] = {}
     for word in words(text):
         seen.setdefault(word, None)
     return Query(words=tuple(seen), digits="")
+
+
+# The letters a skeleton word can hold (``skeleton`` leaves no j, k, w, x or y).
+SKELETON_LETTERS = "abcdefghilmnopqrstuvz"
+
+
+def one_edit_neighbours(word: str) -> set[str]:
+    """Every skeleton-lettered word one edit (insertion, deletion, substitution, swap of
+    neighbours) from ``word``, ``word`` itself left out: the whole-word corrections a
+    vocabulary can be asked about directly, about 40 per letter of ``word``."""
+    letters = SKELETON_LETTERS
+    found: set[str] = set()
+    for i in range(len(word) + 1):
+        head, tail = word[:i], word[i:]
+        found.update(head + ch + tail for ch in letters)
+        if tail:
+            found.add(head + tail[1:])
+            found.update(head + ch + tail[1:] for ch in letters)
+        if len(tail) > 1:
+            found.add(head + tail[1] + tail[0] + tail[2:])
+    found.discard(word)
+    return found
 
 
 def edit_distance(a: str, b: str, limit: int) -> int:
