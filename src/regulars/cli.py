@@ -31,15 +31,16 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
     _data_dir()
     call_command("migrate", interactive=False, verbosity=args.verbosity)
-    _reindex_if_missing()
+    _reindex_if_stale()
     return 0
 
 
-def _reindex_if_missing() -> None:
-    """A database from before the recognition index existed gets it built once."""
-    from regulars.customers.search import index_is_missing, rebuild_index
+def _reindex_if_stale() -> None:
+    """A database from before the recognition index existed gets it built once, and
+    one written in an older format of the index is rebuilt (``index_is_stale``)."""
+    from regulars.customers.search import index_is_stale, rebuild_index
 
-    if index_is_missing():
+    if index_is_stale():
         print("Building the customer search index…", flush=True)
         count = rebuild_index()
         print(f"Indexed {count:,} customers.", flush=True)
@@ -104,7 +105,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     started = time.monotonic()
     _data_dir()
     call_command("migrate", interactive=False, verbosity=0)
-    _reindex_if_missing()
+    _reindex_if_stale()
     summary = ensure_demo_business(seed=args.seed)
     print(summary.describe())
     print()

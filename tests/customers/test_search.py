@@ -26,14 +26,20 @@ from regulars.customers.models import (
     Phone,
     Relation,
     SearchDoc,
+    SearchIndexFormat,
     SearchTerm,
 )
 from regulars.customers.search import (
-    index_is_missing,
+    backends,
+    documents,
+    index,
+    index_is_stale,
     rebuild_index,
     search_customers,
 )
+from regulars.customers.search.backends import Term, backend
 from regulars.service.services import log_visit
+from regulars.text.normalise import words
 from tests.conftest import World
 
 pytestmark = pytest.mark.django_db
@@ -139,6 +145,22 @@ def test_it_finds_a_customer_by_every_word_staff_may_know(
 def test_it_finds_a_danish_number_by_its_national_digits(people: dict[str, Customer]) -> None:
     assert found("20 12 34") == ["Søren Nielsen"]
     assert found("+45 2012") == ["Søren Nielsen"]
+
+
+def test_a_number_ending_in_00_digits_is_found_by_its_typed_ending(world: World) -> None:
+    ending = add(world, "Irene", "Galli", phones=[("+39 333 1006874", "mobile")])
+    for n in range(3):  # numbers ending in 6874 without the 00 before it
+        add(world, "Altro", f"Cliente{n}", phones=[(f"+39 333 12{n}6874", "mobile")])
+    assert found_ids("006874")[0] == ending.pk
+    assert found_ids("1006874") == [ending.pk]
+
+
+def test_a_swapped_pair_of_letters_is_corrected_among_many_similar_words(world: World) -> None:
+    marta = add(world, "Marta", "Conti")
+    for family in ("Martorana", "Marini", "Mariani", "Amato", "Ratti", "Rota"):
+        add(world, "Mara", family)
+    assert found_ids("mrata conti") == [marta.pk]
+    assert found_ids("mrata")[0] == marta.pk
 
 
 def test_a_word_nobody_has_finds_nobody(people: dict[str, Customer]) -> None:
@@ -264,6 +286,22 @@ def test_an_exact_own_name_beats_a_household_name_at_equal_familiarity(world: Wo
     services.add_fact(HouseholdMember, actor=world.users["staff"], customer=relative, name="Chiara")
 
     assert found_ids("chiara") == [own.pk, relative.pk]
+
+
+def test_each_typed_word_needs_a_word_of_its_own(world: World) -> None:
+    """ "михаил михайлников" names Михаил, not every Михайлников: one family name
+    starting with both typed words does not make a full match."""
+    mikhail = add(world, "Михаил", "Михайлников", home_location=world.copenhagen)
+    relative = add(world, "Юрий", "Михайлников", home_location=world.bologna)
+    visit(world, relative, days_ago=1, times=5)  # a regular here, seen yesterday
+
+    hits = found_ids("михаил михайлников", location=world.bologna)
+    assert hits[0] == mikhail.pk
+    assert relative.pk in hits  # still shown, after the full match
+    # A typed word that only fits inside the word another typed word starts still
+    # finds the customer ("mc donald" for McDonald).
+    mcdonald = add(world, "Ronald", "McDonald")
+    assert found_ids("mc donald") == [mcdonald.pk]
 
 
 def test_the_order_is_stable_and_ties_are_settled_by_id(world: World) -> None:
@@ -502,16 +540,143 @@ def test_regulars_reindex_rebuilds_and_prints_the_count(
     assert SearchDoc.objects.count() == len(business)
 
 
-def test_the_index_is_missing_when_customers_have_no_entries(world: World) -> None:
-    assert index_is_missing() is False  # no customers, nothing to index
+def test_the_index_is_stale_when_customers_have_no_entries(world: World) -> None:
+    assert index_is_stale() is False  # no customers, nothing to index
     add(world, "Ludovico", "Bruni")
-    assert index_is_missing() is False
+    assert index_is_stale() is False
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM customers_searchdoc")
-    assert index_is_missing() is True
+    assert index_is_stale() is True
     rebuild_index()
-    assert index_is_missing() is False
+    assert index_is_stale() is False
     assert found("ludovico") == ["Ludovico Bruni"]
+
+
+def test_the_index_is_stale_when_written_in_an_older_format(world: World) -> None:
+    add(world, "Ludovico", "Bruni")
+    # Written by this code: the first entries recorded the format.
+    assert SearchIndexFormat.objects.get().format == documents.INDEX_FORMAT
+    SearchIndexFormat.objects.update(format=documents.INDEX_FORMAT - 1)  # an older release
+    add(world, "Carla", "Bruni")  # new entries do not make the old ones current
+    assert index_is_stale() is True
+    rebuild_index()
+    assert SearchIndexFormat.objects.get().format == documents.INDEX_FORMAT
+    assert index_is_stale() is False
+
+
+def test_regulars_migrate_rebuilds_a_stale_index(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bruni = add(world, "Ludovico", "Bruni")
+    SearchIndexFormat.objects.update(format=documents.INDEX_FORMAT - 1)
+    with connection.cursor() as cursor:  # the entry as an older format wrote it
+        cursor.execute(
+            "UPDATE customers_searchdoc SET doc = ' ludovico ~ ' WHERE customer_id = %s",
+            [bruni.pk],
+        )
+    assert found("bruni") == []
+    cli._reindex_if_stale()
+    assert "Indexed 1 customers." in capsys.readouterr().out
+    assert found("bruni") == ["Ludovico Bruni"]
+    assert index_is_stale() is False
+
+
+def stored_index() -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """Every column of every entry and vocabulary word, as stored."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT key, customer_id, doc, terms, home_location_id, visits "
+            "FROM customers_searchdoc ORDER BY customer_id"
+        )
+        docs = [tuple(row) for row in cursor.fetchall()]
+        cursor.execute("SELECT term, entries FROM customers_searchterm ORDER BY term")
+        return docs, [tuple(row) for row in cursor.fetchall()]
+
+
+@pytest.fixture
+def forked(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Rebuilds of any size build their entries in a child process, two customers per
+    batch (so several batches cross the pipe); the list counts the children started."""
+    if not index._can_fork():
+        pytest.skip("this platform cannot fork a second process")
+    started: list[int] = []
+    real = index._map_in_child
+
+    def counted(function: Any, items: Any) -> Any:
+        started.append(1)
+        return real(function, items)
+
+    monkeypatch.setattr(index, "_map_in_child", counted)
+    monkeypatch.setattr(index, "PARALLEL_MIN_CUSTOMERS", 1)
+    monkeypatch.setattr(index, "REBUILD_BATCH", 2)
+    return started
+
+
+def test_a_rebuild_in_a_second_process_stores_exactly_what_one_in_process_stores(
+    world: World, business: list[Customer], forked: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    services.add_fact(HouseholdMember, actor=world.users["staff"], customer=business[2], name="Ugo")
+    monkeypatch.setattr(index, "PARALLEL_MIN_CUSTOMERS", len(business) + 1)
+    assert rebuild_index() == len(business)
+    in_process = stored_index()
+    assert forked == []
+    assert len(in_process[0]) == len(business)
+
+    monkeypatch.setattr(index, "PARALLEL_MIN_CUSTOMERS", len(business))
+    assert rebuild_index() == len(business)
+
+    assert forked == [1]
+    assert stored_index() == in_process
+    assert found_ids("verdi") == [business[0].pk]
+    assert found_ids("ugo") == [business[2].pk]
+
+
+def test_a_failure_in_the_second_process_leaves_the_old_index(
+    world: World, business: list[Customer], forked: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = stored_index()
+
+    def broken(source: Any) -> Any:
+        raise ValueError("a bug in building entries")
+
+    monkeypatch.setattr(index, "_rows_of", broken)
+    with pytest.raises(RuntimeError, match="a bug in building entries"):
+        rebuild_index()
+
+    assert forked == [1]
+    assert stored_index() == before
+    assert found("verdi") == ["Giuseppe Verdi"]
+
+
+def test_entries_of_ids_read_as_a_range_leave_out_the_ids_not_asked_for(
+    world: World, business: list[Customer]
+) -> None:
+    ids = sorted(c.pk for c in business)
+    asked = [ids[0], ids[2], ids[3], ids[5]]  # a range with gaps: read as one range
+
+    assert [e.customer_id for e in documents.build_entries(asked)] == asked
+    assert [e.customer_id for e in documents.build_entries([ids[0], ids[5] + 10**6])] == [ids[0]]
+
+
+@pytest.mark.parametrize(
+    "email",
+    [
+        "pixel.fan@posteo.de",
+        "giuseppe.verdi83@example.it",
+        "x1y2z3@mail.com",
+        "jack99@example.com",
+        "phil.kh2@x.org",
+        "Søren.Ølgaard7@eksempel.dk",
+        "мария.иванова12@пример.рф",
+        "o'brien 2024@x.ie",
+        "1234@5678.99",
+    ],
+)
+def test_email_words_are_the_words_of_the_email(email: str) -> None:
+    """The index caches skeletons by the word without its trailing digits; that must
+    give what ``words`` gives (it would not if a skeleton rule involved digits)."""
+    assert documents.email_words(email) == words(email)
+    assert documents.email_words(email) == documents.email_words(email)  # cached
 
 
 # --- the importer -----------------------------------------------------------------------
@@ -626,3 +791,100 @@ def test_a_query_does_a_bounded_number_of_queries_whatever_the_hits(
     with django_assert_max_num_queries(4):
         hits = search_customers("sofia", location=world.bologna, limit=20)
     assert len(hits) == 20
+
+
+def _vocabulary_lookups(text: str) -> tuple[list[int], int]:
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        ids = found_ids(text, limit=5)
+    return ids, sum("customers_searchterm" in q["sql"] for q in captured.captured_queries)
+
+
+def test_words_matched_exactly_as_typed_pay_for_no_typo_lookups(world: World) -> None:
+    chiara = add(world, "Chiara", "Verdi", email="chiara.verdi77@example.it")
+    add(world, "Chiara", "Verdini")
+
+    assert _vocabulary_lookups("chiara verdi") == ([chiara.pk, chiara.pk + 1], 0)
+    assert _vocabulary_lookups("chiara.verdi77") == ([chiara.pk], 0)
+    # A typo, and a prefix that is not a whole word, still look for corrections.
+    ids, lookups = _vocabulary_lookups("chiara vedri")
+    assert chiara.pk in ids
+    assert lookups > 0
+    assert _vocabulary_lookups("chiar")[1] > 0
+
+
+# --- the backends' plans --------------------------------------------------------------
+
+
+def test_a_word_with_digits_is_found_as_written(world: World) -> None:
+    # A text-search parser would read "1e5abc" as the number 1e5 and the word "abc".
+    add(world, "Ugo", "Neri", email="1e5abc@posteo.de")
+    add(world, "Ida", "Neri", email="abc@posteo.de")
+
+    assert found("1e5ab") == ["Ugo Neri"]
+    assert found("1e5abc") == ["Ugo Neri"]
+    assert found("1e5") == ["Ugo Neri"]
+
+
+@pytest.mark.parametrize(
+    ("probe_rows", "gin_row_cost"),
+    [(1_000, 1.0), (2, 0.0), (2, 1e9)],
+    ids=["as-tuned", "word-index", "walk"],
+)
+def test_matching_gives_the_most_recent_matches_whatever_the_plan(
+    world: World, monkeypatch: pytest.MonkeyPatch, probe_rows: int, gin_row_cost: float
+) -> None:
+    # PostgreSQL picks a plan by the share of matches among the most recent entries
+    # (SQLite has one plan); every plan must give the same entries in the same order.
+    # Terms are normalised words: "Rossi" is indexed as "rosi", "Bianchi" as "bianci".
+    monkeypatch.setattr(backends, "PROBE_ROWS", probe_rows)
+    monkeypatch.setattr(backends, "GIN_ROW_COST", gin_row_cost)
+    people = {
+        name: add(world, *name.split())
+        for name in (
+            "Mara Rossi",
+            "Marco Bianchi",
+            "Ada Marini",
+            "Maria Rossi",
+            "Paolo Neri",
+            "Marta Rossetti",
+            "Omar Rossi",
+            "Marisa Bianchi",
+        )
+    }
+    for days_ago, name in enumerate(people):
+        visit(world, people[name], days_ago=10 - days_ago)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE customers_searchdoc")  # the walk needs a known size
+
+    def matching(*clauses: list[Term], limit: int = 3) -> list[str]:
+        return [
+            Customer.objects.get(pk=c.customer_id).display_name
+            for c in backend().matching(clauses, limit)
+        ]
+
+    assert matching([Term("mar", prefix=True)]) == [
+        "Marisa Bianchi",
+        "Marta Rossetti",
+        "Maria Rossi",
+    ]
+    assert matching([Term("mar", prefix=True)], limit=20) == [
+        "Marisa Bianchi",
+        "Marta Rossetti",
+        "Maria Rossi",
+        "Ada Marini",
+        "Marco Bianchi",
+        "Mara Rossi",
+    ]
+    assert matching([Term("mar", prefix=True)], [Term("rosi", prefix=False)]) == [
+        "Maria Rossi",
+        "Mara Rossi",
+    ]
+    assert matching(
+        [Term("omar", prefix=False), Term("marc", prefix=True)],
+        [Term("bianci", prefix=False), Term("ros", prefix=True)],
+    ) == ["Omar Rossi", "Marco Bianchi"]
+    assert matching([Term("mari", prefix=False)]) == []
+    assert matching([Term("ros", prefix=True)], [Term("nobody", prefix=True)]) == []

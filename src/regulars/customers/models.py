@@ -377,7 +377,7 @@ class SearchDoc(models.Model):
     by when the customer was last seen: the minute of the last visit (or of creation)
     times 2³² plus the customer id, so the index can hand out the most recently seen
     matches first and stop early. On SQLite the FTS5 table ``customers_search_fts``
-    indexes ``doc`` through triggers; on PostgreSQL a trigram GIN index does.
+    indexes ``doc`` through triggers; on PostgreSQL a GIN index over its words does.
     """
 
     key = RowKeyField(primary_key=True)
@@ -390,6 +390,18 @@ class SearchDoc(models.Model):
 
     def __str__(self) -> str:
         return f"search entry of customer {self.customer_id}"
+
+
+class SearchIndexFormat(models.Model):
+    """The format the recognition index's entries were written in (one row): when the
+    code's format (``customers.search.documents.INDEX_FORMAT``) is newer, what the
+    entries hold no longer matches how queries are read, and ``regulars migrate``
+    rebuilds the index."""
+
+    format = models.PositiveIntegerField()
+
+    def __str__(self) -> str:
+        return f"search index format {self.format}"
 
 
 class SearchTerm(models.Model):

@@ -6,7 +6,6 @@ import regulars.customers.models
 from django.db import migrations, models
 
 from regulars.customers.search.backends import (
-    POSTGRES_INDEXES,
     SQLITE_TABLES,
     SQLITE_TRIGGERS,
 )
@@ -17,6 +16,25 @@ from regulars.customers.search.backends import (
 # every write to their tables; on PostgreSQL trigram GIN indexes (pg_trgm). They serve
 # "which entries contain this fragment, most recently seen first" and "which vocabulary
 # words look like this mistyped word".
+
+# The PostgreSQL indexes as this migration created them, written out here because the
+# backend's POSTGRES_INDEXES has moved on since (0005 replaces the first one).
+POSTGRES_INDEXES = (
+    (
+        "customers_searchdoc_doc_trgm",
+        (
+            "CREATE INDEX customers_searchdoc_doc_trgm "
+            "ON customers_searchdoc USING gin (doc gin_trgm_ops)"
+        ),
+    ),
+    (
+        "customers_searchterm_term_trgm",
+        (
+            "CREATE INDEX customers_searchterm_term_trgm "
+            "ON customers_searchterm USING gin (term gin_trgm_ops)"
+        ),
+    ),
+)
 
 
 def forwards(apps, schema_editor):

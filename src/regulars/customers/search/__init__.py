@@ -7,7 +7,7 @@ every write that changes a customer's names, phones, email, tags, household or v
 
 from regulars.customers.search.index import (
     index_customers,
-    index_is_missing,
+    index_is_stale,
     rebuild_index,
     remove_customers,
 )
@@ -16,7 +16,7 @@ from regulars.customers.search.ranking import SearchHit, search_customers
 __all__ = [
     "SearchHit",
     "index_customers",
-    "index_is_missing",
+    "index_is_stale",
     "rebuild_index",
     "remove_customers",
     "search_customers",

@@ -8,13 +8,18 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
+from typing import NamedTuple
 
 import phonenumbers
 from django.db import connection
 from django.utils.dateparse import parse_datetime
 
-from regulars.text.normalise import phone_variants, words
+from regulars.text.normalise import fold, phone_variants, skeleton, words
 
+# What the entries hold and how their words are normalised (``regulars.text.normalise``):
+# raise it with any change to either, and every index written before is rebuilt by
+# ``regulars migrate`` (``index.index_is_stale``). 2: "k" folds to "c".
+INDEX_FORMAT = 2
 # Keys order entries by the minute a customer was last seen, counted from this epoch.
 _EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 _ID_BITS = 32
@@ -90,16 +95,53 @@ def phone_words(e164: str, codes: frozenset[str]) -> list[str]:
     return list(dict.fromkeys([*variants, *endings]))
 
 
-def _name_words(values: Iterable[str]) -> list[str]:
-    return [w for value in values if value for w in words(value)]
+@lru_cache(maxsize=65_536)
+def _value_words(value: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The words of one name, household name or tag, and those of them that may enter
+    the vocabulary. Cached whole: a million customers share a few thousand names."""
+    found = tuple(words(value))
+    return found, tuple(
+        w for w in found if MIN_TERM_LENGTH <= len(w) <= MAX_TERM_LENGTH and w.isalpha()
+    )
 
 
-def _terms(name_words: Iterable[str]) -> tuple[str, ...]:
-    seen: dict[str, None] = {}
-    for word in name_words:
-        if MIN_TERM_LENGTH <= len(word) <= MAX_TERM_LENGTH and word.isalpha():
-            seen.setdefault(word, None)
-    return tuple(seen)
+_DIGITS = "0123456789"
+
+
+@lru_cache(maxsize=65_536)
+def _cached_skeleton(word: str) -> str:
+    return skeleton(word)
+
+
+def _skeleton(word: str) -> str:
+    """``skeleton(word)``, cached by the word without its trailing digits: no skeleton
+    rule involves a digit, so "rossi83" is the skeleton of "rossi" followed by "83", and
+    e-mail addresses, nearly all different, are made of a few thousand such stems."""
+    stem = word.rstrip(_DIGITS)
+    if not stem or stem == word:
+        return _cached_skeleton(word)
+    return _cached_skeleton(stem) + word[len(stem) :]
+
+
+def email_words(email: str) -> list[str]:
+    """``words(email)``, computed with ``_skeleton``'s cache."""
+    return [_skeleton(word) for chunk in email.split() for word in fold(chunk).split()]
+
+
+_Row = tuple[int, str, str, str, str, str, str, int | None, int, datetime | str | None]
+
+
+class Source(NamedTuple):
+    """What a batch of customers' entries are made of, as read from the database.
+
+    Plain tuples, lists and dicts: a parallel rebuild sends it to a second process,
+    which turns it into entries (``entries_of``) while the first one reads and writes.
+    """
+
+    customers: list[_Row]
+    phones: dict[int, list[str]]
+    household: dict[int, list[str]]
+    tags: dict[int, list[str]]
 
 
 def build_entries(customer_ids: Sequence[int]) -> list[Entry]:
@@ -107,54 +149,91 @@ def build_entries(customer_ids: Sequence[int]) -> list[Entry]:
 
     Customers that no longer exist are left out. Four queries whatever the count.
     """
-    ids = list(customer_ids)
+    return entries_of(read_source(customer_ids))
+
+
+def read_source(customer_ids: Sequence[int]) -> Source:
+    """What the entries of these customers are made of (four queries).
+
+    Ids that fill at least half the range from the smallest to the largest (a rebuild's
+    batches, an import's new customers) are read as that range: one walk along each
+    table's customer index instead of an index lookup per id. Customers in the range
+    but not asked for are dropped.
+    """
+    ids = sorted(set(customer_ids))
     if not ids:
-        return []
-    placeholders = ", ".join(["%s"] * len(ids))
-    phones: dict[int, list[str]] = defaultdict(list)
-    household: dict[int, list[str]] = defaultdict(list)
-    tags: dict[int, list[str]] = defaultdict(list)
+        return Source([], {}, {}, {})
+    span = ids[-1] - ids[0] + 1
+    condition: str
+    params: list[int]
+    if span <= 2 * len(ids):
+        condition, params = "BETWEEN %s AND %s", [ids[0], ids[-1]]
+    else:
+        condition, params = f"IN ({', '.join(['%s'] * len(ids))})", ids
+    source = Source([], defaultdict(list), defaultdict(list), defaultdict(list))
     with connection.cursor() as cursor:
         # Plain SQL: building four ORM querysets with 900-id IN lists costs more than
         # running them when a whole import batch is indexed.
         for target, sql in (
-            (phones, "SELECT customer_id, number FROM customers_phone"),
-            (household, "SELECT customer_id, name FROM customers_householdmember"),
+            (source.phones, "SELECT customer_id, number FROM customers_phone"),
+            (source.household, "SELECT customer_id, name FROM customers_householdmember"),
             (
-                tags,
+                source.tags,
                 (
                     "SELECT ct.customer_id, t.name FROM customers_customer_tags ct "
                     "JOIN customers_tag t ON t.id = ct.tag_id"
                 ),
             ),
         ):
-            column = "ct.customer_id" if target is tags else "customer_id"
-            cursor.execute(f"{sql} WHERE {column} IN ({placeholders})", ids)
+            column = "ct.customer_id" if target is source.tags else "customer_id"
+            cursor.execute(f"{sql} WHERE {column} {condition}", params)
             for customer_id, value in cursor.fetchall():
                 target[customer_id].append(value)
         cursor.execute(
             "SELECT id, given_name, family_name, patronymic, preferred_name, "  # noqa: S608 - only placeholders and fixed names are interpolated
             "organisation_name, email, home_location_id, visit_count, last_visit_at "
-            f"FROM customers_customer WHERE id IN ({placeholders})",
-            ids,
+            f"FROM customers_customer WHERE id {condition}",
+            params,
         )
-        rows = [(*row[:9], _aware(row[9])) for row in cursor.fetchall()]
+        rows: list[_Row] = cursor.fetchall()
+    if len(ids) < span <= 2 * len(ids):
+        wanted = set(ids)
+        rows = [row for row in rows if row[0] in wanted]
+    source.customers.extend(rows)
+    return source
+
+
+def entries_of(source: Source) -> list[Entry]:
+    """The entries ``source`` describes (no database access)."""
+    return [_entry(row, source) for row in source.customers]
+
+
+def _words_of(values: Iterable[str | None], terms: list[str]) -> list[str]:
+    """The words of ``values``; their vocabulary words are added to ``terms``."""
+    found: list[str] = []
+    for value in values:
+        if value:
+            value_words, good = _value_words(value)
+            found += value_words
+            terms += good
+    return found
+
+
+def _entry(row: _Row, source: Source) -> Entry:
+    cid, given, family, patronymic, preferred, org, email, home, visits, last = row
+    terms: list[str] = []
+    own = _words_of((given, family, patronymic, preferred, org), terms)
+    household_words = _words_of(source.household.get(cid, ()), terms)
+    tag_words = _words_of(source.tags.get(cid, ()), terms)
+    others = [*household_words, *tag_words, *email_words(email)]
     codes = _calling_codes()
-    entries: list[Entry] = []
-    for cid, given, family, patronymic, preferred, org, email, home, visits, last in rows:
-        tag_words = _name_words(tags[cid])
-        digits = [d for number in phones[cid] for d in phone_words(number, codes)]
-        own = _name_words((given, family, patronymic, preferred, org))
-        household_words = _name_words(household[cid])
-        others = dict.fromkeys([*household_words, *tag_words, *words(email), *digits])
-        entries.append(
-            Entry(
-                customer_id=cid,
-                key=entry_key(cid, last),
-                doc=pad(" ".join([*dict.fromkeys(own), OTHERS, *others])),
-                terms=_terms([*own, *household_words, *tag_words]),
-                home_location_id=home,
-                visits=visits,
-            )
-        )
-    return entries
+    for number in source.phones.get(cid, ()):
+        others += phone_words(number, codes)
+    return Entry(
+        customer_id=cid,
+        key=entry_key(cid, _aware(last)),
+        doc=pad(" ".join([*dict.fromkeys(own), OTHERS, *dict.fromkeys(others)])),
+        terms=tuple(dict.fromkeys(terms)),
+        home_location_id=home,
+        visits=visits,
+    )

@@ -9,23 +9,44 @@ readers keep the old index until it commits, and a crash leaves the old one.
 
 from __future__ import annotations
 
+import gc
+import logging
+import multiprocessing
+import os
+import threading
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
-from typing import TypeVar
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from multiprocessing.connection import Connection
+from typing import Any, NamedTuple, TypeVar
 
 from django.db import connection, transaction
 from django.db.models.signals import pre_delete
 
 from regulars.customers.models import Customer
 from regulars.customers.search.backends import backend
-from regulars.customers.search.documents import Entry, build_entries
+from regulars.customers.search.documents import (
+    INDEX_FORMAT,
+    Entry,
+    Source,
+    build_entries,
+    entries_of,
+    read_source,
+)
+
+logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
+R = TypeVar("R")
 
 # Customers per batch: a few queries each, and every statement stays under the
 # parameter limits of both backends.
 BATCH = 900
 REBUILD_BATCH = 5_000
+# From this many customers a rebuild turns the rows it reads into entries in a second
+# process, while this one reads and writes the database: the two take about as long.
+PARALLEL_MIN_CUSTOMERS = 50_000
+
+_Row = tuple[int, int, str, str, int | None, int]  # as customers_searchdoc's columns
 
 
 def _chunks(values: Sequence[T], size: int) -> Iterable[Sequence[T]]:
@@ -44,18 +65,40 @@ def _stored(ids: Sequence[int]) -> dict[int, tuple[int, str, str, int | None, in
         return {row[0]: (row[1], row[2], row[3], row[4], row[5]) for row in cursor.fetchall()}
 
 
+def _row(entry: Entry) -> _Row:
+    return (
+        entry.key,
+        entry.customer_id,
+        entry.doc,
+        " ".join(entry.terms),
+        entry.home_location_id,
+        entry.visits,
+    )
+
+
 def _write_entries(entries: Sequence[Entry]) -> None:
     if not entries:
+        return
+    _insert([_row(e) for e in entries])
+    with connection.cursor() as cursor:
+        # The first entries of a new index record the format they are written in; an
+        # index from an older format keeps its record until it is rebuilt.
+        cursor.execute(
+            "INSERT INTO customers_searchindexformat (id, format) SELECT 1, %s "
+            "WHERE NOT EXISTS (SELECT 1 FROM customers_searchindexformat)",
+            [INDEX_FORMAT],
+        )
+
+
+def _insert(rows: Sequence[_Row]) -> None:
+    if not rows:
         return
     with connection.cursor() as cursor:
         cursor.executemany(
             "INSERT INTO customers_searchdoc "
             "(key, customer_id, doc, terms, home_location_id, visits) "
             "VALUES (%s, %s, %s, %s, %s, %s)",
-            [
-                (e.key, e.customer_id, e.doc, " ".join(e.terms), e.home_location_id, e.visits)
-                for e in entries
-            ],
+            rows,
         )
 
 
@@ -160,7 +203,9 @@ def remove_customers(customer_ids: Iterable[int]) -> int:
 def rebuild_index(*, progress: Callable[[int], None] | None = None) -> int:
     """Recompute the whole index from customer memory; returns the customers indexed.
 
-    ``progress`` is called with the running count after each batch.
+    ``progress`` is called with the running count after each batch. With many
+    customers (``PARALLEL_MIN_CUSTOMERS``) the entries are built in a forked process
+    that only computes: every read and write stays in this process's transaction.
     """
     engine = backend()
     engine.disable_sync()
@@ -170,12 +215,15 @@ def rebuild_index(*, progress: Callable[[int], None] | None = None) -> int:
     terms: Counter[str] = Counter()
     done = 0
     ids = list(Customer.objects.order_by("pk").values_list("pk", flat=True))
-    for chunk in _chunks(ids, REBUILD_BATCH):
-        entries = build_entries(chunk)
-        _write_entries(entries)
-        for entry in entries:
-            terms.update(entry.terms)
-        done += len(entries)
+    sources = (read_source(chunk) for chunk in _chunks(ids, REBUILD_BATCH))
+    if len(ids) >= PARALLEL_MIN_CUSTOMERS and _can_fork():
+        batches = _map_in_child(_rows_of, sources)
+    else:
+        batches = map(_rows_of, sources)
+    for batch in batches:
+        _insert(batch.rows)
+        terms.update(batch.terms)
+        done += len(batch.rows)
         if progress is not None:
             progress(done)
     with connection.cursor() as cursor:
@@ -183,14 +231,113 @@ def rebuild_index(*, progress: Callable[[int], None] | None = None) -> int:
             "INSERT INTO customers_searchterm (term, entries) VALUES (%s, %s)",
             sorted(terms.items()),
         )
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM customers_searchindexformat")
+        cursor.execute(
+            "INSERT INTO customers_searchindexformat (id, format) VALUES (1, %s)", [INDEX_FORMAT]
+        )
     engine.rebuild()
     return done
 
 
-def index_is_missing() -> bool:
-    """True when customers exist but the index holds none of them (a database from
-    before the index existed, or restored without it): ``regulars reindex`` is due."""
+class _Rows(NamedTuple):
+    """A batch of entries as rows to insert, and how many of them hold each term."""
+
+    rows: list[_Row]
+    terms: Counter[str]
+
+
+def _rows_of(source: Source) -> _Rows:
+    entries = entries_of(source)
+    terms: Counter[str] = Counter()
+    for entry in entries:
+        terms.update(entry.terms)
+    return _Rows([_row(e) for e in entries], terms)
+
+
+def _can_fork() -> bool:
+    """A fork copies the locks other threads hold, so only a process without threads
+    (the command line, a benchmark) forks; and only when a second core exists."""
+    return (
+        "fork" in multiprocessing.get_all_start_methods()
+        and (os.cpu_count() or 1) > 1
+        and threading.active_count() == 1
+    )
+
+
+def _map_in_child(function: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:
+    """``map(function, items)`` with ``function`` run by a forked child process.
+
+    This process produces the next item and consumes the last result while the child
+    computes: one item is in the child at a time, and one is sent only once the
+    previous result is received, so neither side can block the other on a full pipe.
+    The child never touches the database (its inherited connection stays this
+    process's); a child that fails or dies makes this raise RuntimeError.
+    """
+    context = multiprocessing.get_context("fork")
+    here, there = context.Pipe()
+    child = context.Process(
+        target=_serve, args=(function, there), name="regulars-reindex", daemon=True
+    )
+    child.start()
+    there.close()
+    try:
+        started = False
+        for item in items:  # read while the child computes the previous item
+            if started:
+                result: R = _receive(here)
+            here.send(item)  # the child starts on it before the result is used
+            if started:
+                yield result
+            started = True
+        if started:
+            yield _receive(here)
+        here.send(None)
+        child.join()
+    finally:
+        here.close()
+        if child.is_alive():
+            child.terminate()
+            child.join()
+
+
+def _receive(here: Connection) -> Any:
+    try:
+        error, result = here.recv()
+    except EOFError:
+        raise RuntimeError("the indexing process stopped unexpectedly") from None
+    if error is not None:
+        raise RuntimeError(f"the indexing process failed: {error}")
+    return result
+
+
+def _serve(function: Callable[[T], R], there: Connection) -> None:
+    """The child's side of ``_map_in_child``."""
+    # The collector would walk (and copy, page by page) all the inherited objects on
+    # each full pass; none of them is freed here.
+    gc.freeze()
+    try:
+        while (item := there.recv()) is not None:
+            there.send((None, function(item)))
+    except (EOFError, BrokenPipeError, KeyboardInterrupt):
+        pass  # the parent stopped: nothing to tell it
+    except Exception as exc:  # a bug: say what it was instead of dying silently
+        logger.exception("building index entries failed")
+        there.send((repr(exc)[:300], None))
+    finally:
+        there.close()
+
+
+def index_is_stale() -> bool:
+    """True when the index must be rebuilt (``regulars reindex``; ``regulars migrate``
+    does it): customers exist but the index holds none of them (a database from before
+    the index existed, or restored without it), or its entries were written in an
+    older format than this code reads (``documents.INDEX_FORMAT``)."""
     with connection.cursor() as cursor:
+        cursor.execute("SELECT format FROM customers_searchindexformat")
+        recorded = cursor.fetchone()
+        if recorded is not None and recorded[0] != INDEX_FORMAT:
+            return True
         cursor.execute("SELECT 1 FROM customers_searchdoc LIMIT 1")
         if cursor.fetchone() is not None:
             return False
