@@ -15,8 +15,9 @@
 4. Load: each client sends its requests (full: 250 each, ``--quick``: 15), waiting
    ``--think`` seconds (0.25: the page's 150 ms debounce and a keystroke) between an
    answer and its next request, after 3 unmeasured warm-up requests: ``GET /counter/search/?q=…`` with
-   ``HX-Request: true``, the queries of ``bench.search`` (its mix of prefixes, typos,
-   phone fragments, e-mails and the other script) for customers of Bologna walking in.
+   ``HX-Request: true``, the queries of ``bench.queries`` as first typed (its mix of
+   prefixes, typos, phone fragments, e-mails and the other script) for customers of
+   Bologna walking in.
    A request fails unless it answers 200; one that answers 200 without a result row
    (``data-customer="…"``) is a search miss (``no_results``); whether the intended
    customer is among the rows is reported too (``found_intended``).
@@ -50,10 +51,9 @@ from urllib.parse import urlencode
 
 from bench.common import ROOT, figure, print_result, setup_django, temp_dir
 from bench.demo import _free_port, wait_until_serving
+from bench.queries import Query, build_queries
 from bench.search import (
-    Query,
     apply_visit_stats,
-    build_queries,
     generate_customers,
     import_customers,
     percentile,
