@@ -9,7 +9,7 @@
    filter the candidates afterwards.
 3. Only when that finds fewer strong matches than asked for, and no one whose words
    are the typed ones exactly (the last of several may be half typed): each word of
-   three letters or more may also be a vocabulary word within one or two edits of it
+   four letters or more may also be a vocabulary word within one or two edits of it
    (typos: "guiseppe" → "giuseppe") or a vocabulary word holding it inside ("ossi" →
    "rossi"), at most ``MAX_EXTRA_TERMS`` of them per word: first the words one edit
    away (looked up whole, ``one_edit_neighbours``), then, only when nothing matched at
