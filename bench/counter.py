@@ -15,7 +15,7 @@
 4. Load: each client sends its requests (full: 250 each, ``--quick``: 15), waiting
    ``--think`` seconds (0.25: the page's 150 ms debounce and a keystroke) between an
    answer and its next request, after 3 unmeasured warm-up requests: ``GET /counter/search/?q=…`` with
-   ``HX-Request: true``, the queries of ``bench.queries`` as first typed (its mix of
+   ``HX-Request: true``, the queries of ``bench.common_queries`` as first typed (its mix of
    prefixes, typos, phone fragments, e-mails and the other script) for customers of
    Bologna walking in.
    A request fails unless it answers 200; one that answers 200 without a result row
@@ -50,8 +50,8 @@ from typing import IO
 from urllib.parse import urlencode
 
 from bench.common import ROOT, figure, print_result, setup_django, temp_dir
+from bench.common_queries import Query, build_queries
 from bench.demo import _free_port, wait_until_serving
-from bench.queries import Query, build_queries
 from bench.search import (
     apply_visit_stats,
     generate_customers,

@@ -22,11 +22,11 @@ Per database (each in a child process with a fresh database: a SQLite file, or
    recently seen customers first, so the queries need these.
 3. ``index_build_s``: ``rebuild_index()`` over every customer (target ≤ 90 s at 1M).
 4. 1,000 queries (``--quick``: 200), seeded, each with its intended customer, made by
-   ``bench.queries`` (who walks in, where, and what staff type first: its docstring
+   ``bench.common_queries`` (who walks in, where, and what staff type first: its docstring
    has the table of kinds — 3–4 letters of both names, a full name with a typo, phone
    fragments, e-mail local parts, names typed in the other script). Staff then keep
    typing while what they typed still names more than five customers, as far as there
-   is more to type; ``bench.queries`` counts whom a query names by brute force over
+   is more to type; ``bench.common_queries`` counts whom a query names by brute force over
    every customer's fields, independently of the search.
 
    Latency of ``search_customers(query, location=..., limit=5)`` in-process, each
@@ -68,8 +68,8 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import figure, print_result, run_child, setup_django, temp_dir
+from bench.common_queries import QUERY_MIX, Query, build_queries
 from bench.ingest import HEADER, LOCALES, _birthday, contact_extras, styled_phone
-from bench.queries import QUERY_MIX, Query, build_queries
 from regulars.demo.names import CULTURES
 
 FULL_CUSTOMERS = 1_000_000

@@ -3,7 +3,7 @@ the walk-in. Pure Python over a handful of customers, no database."""
 
 import random
 
-from bench.queries import (
+from bench.common_queries import (
     NAMED_AT_MOST,
     Directory,
     WalkIn,
