@@ -814,6 +814,32 @@ def test_words_matched_exactly_as_typed_pay_for_no_typo_lookups(world: World) ->
     assert _vocabulary_lookups("chiar")[1] > 0
 
 
+def test_each_vocabulary_lookup_runs_once_per_search(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # "zuldrumbo" matches nothing, as typed or corrected: both typo stages run, and the
+    # second (two edits, every word) reuses what the first looked up about zuldrumbo.
+    add(world, "Marta", "Conti")
+    engine = type(backend())
+    asked: list[tuple[str, str]] = []
+    for name in ("similar_terms", "containing"):
+        method = getattr(engine, name)
+
+        def counting(self: Any, *args: Any, _name: str = name, _method: Any = method) -> Any:
+            asked.append((_name, args[-2] if _name == "similar_terms" else args[0]))
+            return _method(self, *args)
+
+        monkeypatch.setattr(engine, name, counting)
+
+    assert found("zuldrumbo conti") == []
+    assert sorted(asked) == [
+        ("containing", "conti"),
+        ("containing", "zuldrumbo"),
+        ("similar_terms", "conti"),
+        ("similar_terms", "zuldrumbo"),
+    ]
+
+
 # --- the backends' plans --------------------------------------------------------------
 
 

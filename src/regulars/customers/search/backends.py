@@ -67,6 +67,12 @@ class Backend(Protocol):
     def disable_sync(self) -> None:
         """Before a rebuild: stop per-row index upkeep (inside the rebuild's transaction)."""
 
+    def clear(self) -> None:
+        """Before a rebuild, after ``disable_sync``: empty the entries and the vocabulary."""
+
+    def add_entries(self, entries: Sequence[tuple[int, str]]) -> None:
+        """During a rebuild: index these just written entries, (key, doc) in key order."""
+
     def rebuild(self) -> None:
         """After a rebuild's rows are written: index them all and restore upkeep."""
 
@@ -326,11 +332,23 @@ class SQLiteBackend:
                 "INSERT INTO customers_term_fts(customers_term_fts) VALUES ('delete-all')"
             )
 
+    def clear(self) -> None:
+        # Readers keep seeing the old rows (WAL) until the rebuild commits.
+        with connection.cursor() as cursor:
+            cursor.execute("DELETE FROM customers_searchdoc")
+            cursor.execute("DELETE FROM customers_searchterm")
+
+    def add_entries(self, entries: Sequence[tuple[int, str]]) -> None:
+        # Indexed batch by batch, while a second process computes the next batch (a
+        # 'rebuild' at the end would only start after the last one). In key order
+        # (index._write_entries says why).
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                "INSERT INTO customers_search_fts(rowid, doc) VALUES (%s, %s)", entries
+            )
+
     def rebuild(self) -> None:
         with connection.cursor() as cursor:
-            cursor.execute(
-                "INSERT INTO customers_search_fts(customers_search_fts) VALUES ('rebuild')"
-            )
             cursor.execute(
                 "INSERT INTO customers_term_fts(rowid, term) "
                 "SELECT id, ' ' || term || ' ' FROM customers_searchterm"
@@ -429,6 +447,19 @@ class PostgresBackend:
             for name, _sql in POSTGRES_INDEXES:
                 cursor.execute(f"DROP INDEX IF EXISTS {name}")
 
+    def clear(self) -> None:
+        # TRUNCATE, not DELETE: CREATE INDEX also indexes the rows its own transaction
+        # deleted, which would double the word index's build. Readers wait for the
+        # rebuild either way (DROP INDEX locks the table until it commits). Like CREATE
+        # INDEX, TRUNCATE refuses a table with deferred foreign-key checks pending from
+        # rows written earlier in the same transaction: they are run first.
+        connection.check_constraints()
+        with connection.cursor() as cursor:
+            cursor.execute("TRUNCATE customers_searchdoc, customers_searchterm")
+
+    def add_entries(self, entries: Sequence[tuple[int, str]]) -> None:
+        pass  # the word index is created over all of them at the end (rebuild)
+
     def rebuild(self) -> None:
         with connection.cursor() as cursor:
             # The rows just written carry deferred foreign-key checks, and PostgreSQL
@@ -437,6 +468,8 @@ class PostgresBackend:
             connection.check_constraints()
             for _name, sql in POSTGRES_INDEXES:
                 cursor.execute(sql)
+            # Fresh statistics for the planner: the tables were just filled anew.
+            cursor.execute("ANALYZE customers_searchdoc, customers_searchterm")
 
 
 def backend() -> Backend:

@@ -3,8 +3,9 @@
 ``index_customers`` is called inside the transaction of every write that changes what
 the index holds (the services of customers and service, the importers, the demo), so
 the index never shows what was rolled back and never misses what was committed.
-``rebuild_index`` recomputes everything (``regulars reindex``) in one transaction:
-readers keep the old index until it commits, and a crash leaves the old one.
+``rebuild_index`` recomputes everything (``regulars reindex``) in one transaction: a
+crash leaves the old index; until it commits, readers see the old index on SQLite and
+wait on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -79,7 +80,9 @@ def _row(entry: Entry) -> _Row:
 def _write_entries(entries: Sequence[Entry]) -> None:
     if not entries:
         return
-    _insert([_row(e) for e in entries])
+    # In key order: on SQLite, FTS5 writes out what it holds in memory (a new segment
+    # to merge later) whenever a rowid is lower than the one before.
+    _insert([_row(e) for e in sorted(entries, key=lambda e: e.key)])
     with connection.cursor() as cursor:
         # The first entries of a new index record the format they are written in; an
         # index from an older format keeps its record until it is rebuilt.
@@ -90,14 +93,21 @@ def _write_entries(entries: Sequence[Entry]) -> None:
         )
 
 
+_COLUMNS = "(key, customer_id, doc, terms, home_location_id, visits)"
+
+
 def _insert(rows: Sequence[_Row]) -> None:
     if not rows:
         return
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # COPY takes a rebuild's million rows several times faster than INSERT.
+            with cursor.cursor.copy(f"COPY customers_searchdoc {_COLUMNS} FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
         cursor.executemany(
-            "INSERT INTO customers_searchdoc "
-            "(key, customer_id, doc, terms, home_location_id, visits) "
-            "VALUES (%s, %s, %s, %s, %s, %s)",
+            f"INSERT INTO customers_searchdoc {_COLUMNS} VALUES (%s, %s, %s, %s, %s, %s)",  # noqa: S608 - only fixed names are interpolated
             rows,
         )
 
@@ -209,9 +219,7 @@ def rebuild_index(*, progress: Callable[[int], None] | None = None) -> int:
     """
     engine = backend()
     engine.disable_sync()
-    with connection.cursor() as cursor:
-        cursor.execute("DELETE FROM customers_searchdoc")
-        cursor.execute("DELETE FROM customers_searchterm")
+    engine.clear()
     terms: Counter[str] = Counter()
     done = 0
     ids = list(Customer.objects.order_by("pk").values_list("pk", flat=True))
@@ -222,6 +230,7 @@ def rebuild_index(*, progress: Callable[[int], None] | None = None) -> int:
         batches = map(_rows_of, sources)
     for batch in batches:
         _insert(batch.rows)
+        engine.add_entries([(row[0], row[2]) for row in batch.rows])
         terms.update(batch.terms)
         done += len(batch.rows)
         if progress is not None:
@@ -248,7 +257,7 @@ class _Rows(NamedTuple):
 
 
 def _rows_of(source: Source) -> _Rows:
-    entries = entries_of(source)
+    entries = sorted(entries_of(source), key=lambda e: e.key)  # see _write_entries
     terms: Counter[str] = Counter()
     for entry in entries:
         terms.update(entry.terms)

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from itertools import product
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from regulars.customers.models import Customer
 from regulars.customers.search.backends import (
@@ -49,6 +49,8 @@ from regulars.text.normalise import (
     parse_query,
     prefix_variants,
 )
+
+T = TypeVar("T")
 
 # Entries fetched per query before ranking: enough that this location's regulars are
 # among them for a two-letter query on a million customers (they are seen often, so
@@ -103,27 +105,67 @@ def _padded_trigrams(word: str) -> list[str]:
     return [padded[i : i + 3] for i in range(len(padded) - 2)]
 
 
-def _corrections(engine: Backend, word: str, *, thorough: bool) -> list[tuple[int, Term]]:
-    """(edits, term) for vocabulary words within ``tolerance`` edits of ``word``, as a
-    whole word or as the start of a longer one; what the word as typed already finds
+class _Vocabulary:
+    """The vocabulary lookups of one search, each asked at most once: the two-edit
+    stage asks again for what the one-edit stage already looked up."""
+
+    def __init__(self, engine: Backend) -> None:
+        self.engine = engine
+        self._memo: dict[tuple[str, str], Any] = {}
+
+    def _once(self, kind: str, word: str, lookup: Callable[[], T]) -> T:
+        key = (kind, word)
+        if key not in self._memo:
+            self._memo[key] = lookup()
+        return cast(T, self._memo[key])
+
+    def one_edit(self, word: str) -> list[Term]:
+        """Vocabulary words one edit away from ``word``, the commonest first: every
+        one of them, each found by a lookup of the vocabulary's unique index, however
+        many words share letters with it."""
+        return self._once(
+            "one_edit",
+            word,
+            lambda: [
+                Term(term, prefix=False)
+                for term in known_terms(one_edit_neighbours(word))
+                if not term.startswith(word)
+            ],
+        )
+
+    def similar(self, word: str) -> list[str]:
+        """Vocabulary words sharing trigrams with ``word``, likeliest first."""
+        return self._once(
+            "similar",
+            word,
+            lambda: self.engine.similar_terms(_padded_trigrams(word), word, SIMILAR_TERMS),
+        )
+
+    def containing(self, word: str) -> list[str]:
+        return self._once(
+            "containing", word, lambda: self.engine.containing(word, MAX_EXTRA_TERMS * 2)
+        )
+
+    def known(self, word: str) -> bool:
+        return self._once("known", word, lambda: bool(known_terms([word])))
+
+
+def _corrections(vocabulary: _Vocabulary, word: str, *, thorough: bool) -> list[Term]:
+    """Vocabulary words within ``tolerance`` edits of ``word``, as a whole word or as
+    the start of a longer one, likeliest first; what the word as typed already finds
     (a word starting with it) is left out.
 
-    Whole words one edit away are looked up directly (every one of them is found,
-    however common the letters it shares with others); only when there is none, or
-    when ``thorough``, are the vocabulary's trigrams asked (two edits, mistyped starts
-    of longer words), which costs far more.
+    Whole words one edit away are looked up directly (``_Vocabulary.one_edit``); only
+    when there is none, or when ``thorough``, are the vocabulary's trigrams asked (two
+    edits, mistyped starts of longer words), which costs far more.
     """
     limit = tolerance(word)
     if not limit:
         return []
-    found: dict[Term, int] = {
-        Term(term, prefix=False): 1
-        for term in known_terms(one_edit_neighbours(word))
-        if not term.startswith(word)
-    }
+    found: dict[Term, int] = dict.fromkeys(vocabulary.one_edit(word), 1)
     if found and not thorough:
-        return sorted(((edits, term) for term, edits in found.items()), key=lambda x: x[0])
-    for term in engine.similar_terms(_padded_trigrams(word), word, SIMILAR_TERMS):
+        return list(found)
+    for term in vocabulary.similar(word):
         if term.startswith(word) or Term(term, prefix=False) in found:
             continue
         whole = edit_distance(word, term, limit)
@@ -134,7 +176,8 @@ def _corrections(engine: Backend, word: str, *, thorough: bool) -> list[tuple[in
         if start <= limit:
             key = Term(term[: len(word)], prefix=True)
             found[key] = min(start, found.get(key, start))
-    return sorted(((edits, term) for term, edits in found.items()), key=lambda x: x[0])
+    # Stable: equally distant corrections keep the order they were found in.
+    return sorted(found, key=found.__getitem__)
 
 
 def _plain_terms(word: str) -> list[Term]:
@@ -142,7 +185,7 @@ def _plain_terms(word: str) -> list[Term]:
     return [Term(variant, prefix=True) for variant in prefix_variants(word)]
 
 
-def _extra_terms(engine: Backend, word: str, *, thorough: bool) -> list[Term]:
+def _extra_terms(vocabulary: _Vocabulary, word: str, *, thorough: bool) -> list[Term]:
     """Typo corrections (``_corrections``), then vocabulary words holding ``word``
     inside ("ossi" → rossi), at most ``MAX_EXTRA_TERMS``."""
     if len(word) < 3 or not word.isalpha():
@@ -152,12 +195,11 @@ def _extra_terms(engine: Backend, word: str, *, thorough: bool) -> list[Term]:
         # word beside them, and their corrections are starts shared by thousands; the
         # fourth letter typed brings corrections.
         return []
-    if not thorough and len(word) >= TYPED_RIGHT_LENGTH and known_terms([word]):
+    if not thorough and len(word) >= TYPED_RIGHT_LENGTH and vocabulary.known(word):
         return []  # a known name of five letters or more: typed right (unless nothing matched)
-    extra = [term for _edits, term in _corrections(engine, word, thorough=thorough)]
-    extra = extra[:MAX_EXTRA_TERMS]
+    extra = _corrections(vocabulary, word, thorough=thorough)[:MAX_EXTRA_TERMS]
     if len(extra) < MAX_EXTRA_TERMS:
-        for inner in engine.containing(word, MAX_EXTRA_TERMS * 2):
+        for inner in vocabulary.containing(word):
             if not inner.startswith(word):
                 extra.append(Term(inner, prefix=False))
             if len(extra) >= MAX_EXTRA_TERMS:
@@ -291,7 +333,8 @@ def _familiarity(candidate: Candidate, location_id: int | None, recent_minutes: 
 AS_TYPED, ONE_EDIT, TWO_EDITS = 0, 1, 2
 
 
-def _candidates(engine: Backend, query: Query, *, stage: int) -> list[Candidate]:
+def _candidates(vocabulary: _Vocabulary, query: Query, *, stage: int) -> list[Candidate]:
+    engine = vocabulary.engine
     typos = stage != AS_TYPED
     if query.digits:
         if typos:
@@ -314,7 +357,7 @@ def _candidates(engine: Backend, query: Query, *, stage: int) -> list[Candidate]
         return engine.matching([_plain_terms(w) for w in words], CANDIDATES)
     if stage == TWO_EDITS and all(tolerance(w) < 2 for w in words):
         return []  # no word may have two typos: the last stage asked everything
-    extras = [_extra_terms(engine, w, thorough=stage == TWO_EDITS) for w in words]
+    extras = [_extra_terms(vocabulary, w, thorough=stage == TWO_EDITS) for w in words]
     if not any(extras):
         return []
     clauses = [_plain_terms(w) + extra for w, extra in zip(words, extras, strict=True)]
@@ -332,7 +375,7 @@ def search_customers(
     query = parse_query(text)
     if query.is_empty or limit <= 0:
         return []
-    engine = backend()
+    vocabulary = _Vocabulary(backend())
     location_id = getattr(location, "pk", None)
     moment = now or datetime.now(UTC)
     recent_minutes = int((moment - timedelta(days=RECENT_DAYS) - _EPOCH).total_seconds() // 60)
@@ -344,7 +387,7 @@ def search_customers(
         if stage == TWO_EDITS and ranked:
             break  # two edits are only sought when nothing else matched at all
         exact = False
-        for candidate in _candidates(engine, query, stage=stage):
+        for candidate in _candidates(vocabulary, query, stage=stage):
             if candidate.customer_id in ranked:
                 continue
             score = _score(query, candidate.doc)
