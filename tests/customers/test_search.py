@@ -840,6 +840,41 @@ def test_each_vocabulary_lookup_runs_once_per_search(
     ]
 
 
+def _similar_terms_asked(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    engine = type(backend())
+    method = engine.similar_terms
+    asked: list[str] = []
+
+    def counting(self: Any, trigrams: Any, word: str, limit: int) -> list[str]:
+        asked.append(word)
+        return method(self, trigrams, word, limit)
+
+    monkeypatch.setattr(engine, "similar_terms", counting)
+    return asked
+
+
+def test_four_letters_starting_a_known_name_are_not_corrected_while_someone_matches(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    marta = add(world, "Marta", "Conti")
+    add(world, "Martina", "Rossi")
+    asked = _similar_terms_asked(monkeypatch)
+
+    assert found_ids("mart cont") == [marta.pk]
+    assert asked == []  # both are starts of names: still being typed
+    # A mistyped start that starts no name is corrected (marv → mart).
+    assert found_ids("marv cont") == [marta.pk]
+    assert asked == ["marv"]
+
+
+def test_a_start_taken_as_typed_right_is_corrected_when_nobody_matches(world: World) -> None:
+    # "mari" starts Mario, so it waits; with "conti" it matches nobody as typed, and
+    # the last stage corrects it to the start of Marta.
+    marta = add(world, "Marta", "Conti")
+    add(world, "Mario", "Rossi")
+    assert found_ids("mari conti") == [marta.pk]
+
+
 # --- the backends' plans --------------------------------------------------------------
 
 

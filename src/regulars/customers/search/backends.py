@@ -24,6 +24,8 @@ from typing import Any, Protocol
 
 from django.db import connection
 
+from regulars.customers.search.documents import MAX_TERM_LENGTH
+
 
 @dataclass(frozen=True, slots=True)
 class Term:
@@ -100,6 +102,31 @@ def known_terms(candidates: Iterable[str]) -> list[str]:
                 )
                 found += [(-entries, term) for term, entries in cursor.fetchall()]
     return [term for _count, term in sorted(found)]
+
+
+# After every vocabulary word made of z's alone.
+_PAST_EVERY_Z = "z" * (MAX_TERM_LENGTH + 1)
+
+
+def _after(prefix: str) -> str:
+    """A string after every word starting with ``prefix`` ([a-z]+) and before every
+    other word after it: "sudu" → "sudv", "suz" → "sv", "zz" → "zzz…" (101 letters).
+    Strings of lower-case ASCII letters sort alike in every collation."""
+    stem = prefix.rstrip("z")
+    return stem[:-1] + chr(ord(stem[-1]) + 1) if stem else _PAST_EVERY_Z
+
+
+def starts_a_term(prefix: str) -> bool:
+    """Whether some vocabulary word starts with ``prefix`` (one range of the
+    vocabulary's unique index)."""
+    if not (prefix.isascii() and prefix.isalpha() and prefix.islower()):
+        return False
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT 1 FROM customers_searchterm WHERE term >= %s AND term < %s LIMIT 1",
+            [prefix, _after(prefix)],
+        )
+        return cursor.fetchone() is not None
 
 
 def _recent(limit: int) -> list[Candidate]:

@@ -13,7 +13,8 @@
    (typos: "guiseppe" → "giuseppe") or a vocabulary word holding it inside ("ossi" →
    "rossi"), at most ``MAX_EXTRA_TERMS`` of them per word: first the words one edit
    away (looked up whole, ``one_edit_neighbours``), then, only when nothing matched at
-   all, those the vocabulary's trigrams find two edits away (``_corrections``).
+   all, those the vocabulary's trigrams find two edits away (``_corrections``). A
+   word taken as typed right (``_Vocabulary.typed_right``) waits for that last stage.
 4. The backend returns up to ``CANDIDATES`` matching entries, most recently seen first.
 5. Each candidate is scored word by word (exact word, word prefix, typo, inside a
    word), each typed word against a word of the entry of its own, and ranked: every
@@ -40,6 +41,7 @@ from regulars.customers.search.backends import (
     Term,
     backend,
     known_terms,
+    starts_a_term,
 )
 from regulars.customers.search.documents import _EPOCH, _ID_BITS, OTHERS
 from regulars.text.normalise import (
@@ -112,6 +114,8 @@ class _Vocabulary:
     def __init__(self, engine: Backend) -> None:
         self.engine = engine
         self._memo: dict[tuple[str, str], Any] = {}
+        # Words taken as typed right whose corrections wait for the last stage.
+        self.deferred: set[str] = set()
 
     def _once(self, kind: str, word: str, lookup: Callable[[], T]) -> T:
         key = (kind, word)
@@ -146,8 +150,14 @@ class _Vocabulary:
             "containing", word, lambda: self.engine.containing(word, MAX_EXTRA_TERMS * 2)
         )
 
-    def known(self, word: str) -> bool:
-        return self._once("known", word, lambda: bool(known_terms([word])))
+    def typed_right(self, word: str) -> bool:
+        """Whether ``word`` is taken as typed right: a vocabulary word of five letters
+        or more (its corrections would only add other names to the lookup), or four
+        letters that start a vocabulary word (a name still being typed: its
+        corrections are other names' starts, found only by the costly trigram search)."""
+        if len(word) >= TYPED_RIGHT_LENGTH:
+            return self._once("known", word, lambda: bool(known_terms([word])))
+        return self._once("starts", word, lambda: starts_a_term(word))
 
 
 def _corrections(vocabulary: _Vocabulary, word: str, *, thorough: bool) -> list[Term]:
@@ -195,9 +205,15 @@ def _extra_terms(vocabulary: _Vocabulary, word: str, *, thorough: bool) -> list[
         # word beside them, and their corrections are starts shared by thousands; the
         # fourth letter typed brings corrections.
         return []
-    if not thorough and len(word) >= TYPED_RIGHT_LENGTH and vocabulary.known(word):
-        return []  # a known name of five letters or more: typed right (unless nothing matched)
-    extra = _corrections(vocabulary, word, thorough=thorough)[:MAX_EXTRA_TERMS]
+    if not thorough and vocabulary.typed_right(word):
+        # Corrected only if nothing matches at all (the last stage); a known name is
+        # not looked for inside others either.
+        vocabulary.deferred.add(word)
+        if len(word) >= TYPED_RIGHT_LENGTH:
+            return []
+        extra: list[Term] = []
+    else:
+        extra = _corrections(vocabulary, word, thorough=thorough)[:MAX_EXTRA_TERMS]
     if len(extra) < MAX_EXTRA_TERMS:
         for inner in vocabulary.containing(word):
             if not inner.startswith(word):
@@ -355,8 +371,8 @@ def _candidates(vocabulary: _Vocabulary, query: Query, *, stage: int) -> list[Ca
         return [] if typos else engine.recent(RECENT_SCAN)
     if not typos:
         return engine.matching([_plain_terms(w) for w in words], CANDIDATES)
-    if stage == TWO_EDITS and all(tolerance(w) < 2 for w in words):
-        return []  # no word may have two typos: the last stage asked everything
+    if stage == TWO_EDITS and all(tolerance(w) < 2 for w in words) and not vocabulary.deferred:
+        return []  # no word may have two typos and none was left for now: nothing new to ask
     extras = [_extra_terms(vocabulary, w, thorough=stage == TWO_EDITS) for w in words]
     if not any(extras):
         return []
