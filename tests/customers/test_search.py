@@ -875,6 +875,14 @@ def test_a_start_taken_as_typed_right_is_corrected_when_nobody_matches(world: Wo
     assert found_ids("mari conti") == [marta.pk]
 
 
+def test_known_names_are_corrected_when_nobody_matches_them_together(world: World) -> None:
+    # Both words are known names (Marta, Conti), so neither is corrected while someone
+    # matches; nobody is Marta Conti, and the last stage finds Marta Conte.
+    conte = add(world, "Marta", "Conte")
+    add(world, "Paolo", "Conti")
+    assert found_ids("marta conti") == [conte.pk]
+
+
 # --- the backends' plans --------------------------------------------------------------
 
 
