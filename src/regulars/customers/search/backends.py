@@ -76,7 +76,8 @@ class Backend(Protocol):
         """During a rebuild: index these just written entries, (key, doc) in key order."""
 
     def rebuild(self) -> None:
-        """After a rebuild's rows are written: index them all and restore upkeep."""
+        """After a rebuild's rows are written: index what ``add_entries`` has not and
+        restore upkeep."""
 
 
 def known_terms(candidates: Iterable[str]) -> list[str]:
