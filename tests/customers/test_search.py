@@ -8,12 +8,13 @@ computed with the code under test.
 
 from __future__ import annotations
 
+import importlib
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from regulars import cli
@@ -37,7 +38,7 @@ from regulars.customers.search import (
     rebuild_index,
     search_customers,
 )
-from regulars.customers.search.backends import Term, backend
+from regulars.customers.search.backends import Term, backend, word_starts
 from regulars.service.services import log_visit
 from regulars.text.normalise import words
 from tests.conftest import World
@@ -83,9 +84,11 @@ def vocabulary() -> dict[str, int]:
     return dict(SearchTerm.objects.values_list("term", "entries"))
 
 
-def entries() -> set[tuple[int, str, str, int | None, int]]:
+def entries() -> set[tuple[int, str, str, str, int | None, int]]:
     return set(
-        SearchDoc.objects.values_list("customer_id", "doc", "terms", "home_location_id", "visits")
+        SearchDoc.objects.values_list(
+            "customer_id", "doc", "starts", "terms", "home_location_id", "visits"
+        )
     )
 
 
@@ -957,3 +960,55 @@ def test_matching_gives_the_most_recent_matches_whatever_the_plan(
     ) == ["Omar Rossi", "Marco Bianchi"]
     assert matching([Term("mari", prefix=False)]) == []
     assert matching([Term("ros", prefix=True)], [Term("nobody", prefix=True)]) == []
+
+
+# --- how the entries are stored -------------------------------------------------------
+
+
+def test_word_starts_are_the_first_two_to_four_letters_of_each_word_once() -> None:
+    # Words starting with a digit, one letter or the others mark have none; "ab1c"
+    # starts with two letters only; giulia's first three starts are giuseppe's.
+    assert word_starts(" giuseppe al 3912 ab1c ~ giulia x ") == "^gi ^giu ^gius ^al ^ab ^giul"
+    assert word_starts(" ~ 39 ") == ""
+
+
+def test_entries_store_their_word_starts_where_the_word_index_reads_them(
+    people: dict[str, Customer],
+) -> None:
+    stored = SearchDoc.objects.get(customer=people["soren"]).starts
+    if connection.vendor == "postgresql":
+        assert set(stored.split()) == {"^so", "^sor", "^sore", "^ni", "^nie", "^niel"}
+    else:  # FTS5 keeps prefix indexes of its own
+        assert stored == ""
+
+
+def test_the_word_starts_migration_stores_the_starts_written_entries_have(
+    people: dict[str, Customer], world: World
+) -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("the migration fills the word starts on PostgreSQL only")
+    add(world, "Ab1c", "Ugo-Neri", phones=[("+39 02 1234 5678", "home")], tags=["x", "vip2"])
+    written = dict(SearchDoc.objects.values_list("customer_id", "starts"))
+    migration = importlib.import_module(
+        "regulars.customers.migrations.0007_search_word_starts_stored"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(migration.FILL_STARTS)
+    filled = dict(SearchDoc.objects.values_list("customer_id", "starts"))
+    assert len(written) == 4
+    assert {k: set(v.split()) for k, v in filled.items()} == {
+        k: set(v.split()) for k, v in written.items()
+    }
+
+
+def test_a_rebuild_leaves_foreign_keys_checked_at_commit(world: World) -> None:
+    add(world, "Ugo", "Neri")
+    rebuild_index()
+    with connection.cursor() as cursor:  # an entry of nobody: accepted until the check
+        cursor.execute(
+            "INSERT INTO customers_searchdoc (key, customer_id, doc, terms, visits) "
+            "VALUES (2147483647, 2147483647, ' ugo ', '', 0)"
+        )
+    with pytest.raises(IntegrityError), transaction.atomic():
+        connection.check_constraints()
+    SearchDoc.objects.filter(customer_id=2147483647).delete()  # the test's own teardown checks

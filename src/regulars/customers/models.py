@@ -377,12 +377,15 @@ class SearchDoc(models.Model):
     by when the customer was last seen: the minute of the last visit (or of creation)
     times 2³² plus the customer id, so the index can hand out the most recently seen
     matches first and stop early. On SQLite the FTS5 table ``customers_search_fts``
-    indexes ``doc`` through triggers; on PostgreSQL a GIN index over its words does.
+    indexes ``doc`` through triggers; on PostgreSQL a GIN index over its words and
+    ``starts``, the starts of those words (empty on SQLite, where FTS5 keeps prefix
+    indexes of its own), does.
     """
 
     key = RowKeyField(primary_key=True)
     customer = models.OneToOneField(Customer, on_delete=models.CASCADE, related_name="search_doc")
     doc = models.TextField()
+    starts = models.TextField(blank=True, db_default="")
     terms = models.TextField(blank=True)
     # Ranking inputs copied from the customer, so ranking needs no join.
     home_location_id = models.IntegerField(null=True)

@@ -24,7 +24,7 @@ from django.db import connection, transaction
 from django.db.models.signals import pre_delete
 
 from regulars.customers.models import Customer
-from regulars.customers.search.backends import backend
+from regulars.customers.search.backends import Row, backend
 from regulars.customers.search.documents import (
     INDEX_FORMAT,
     Entry,
@@ -47,8 +47,6 @@ REBUILD_BATCH = 5_000
 # process, while this one reads and writes the database: the two take about as long.
 PARALLEL_MIN_CUSTOMERS = 50_000
 
-_Row = tuple[int, int, str, str, int | None, int]  # as customers_searchdoc's columns
-
 
 def _chunks(values: Sequence[T], size: int) -> Iterable[Sequence[T]]:
     for start in range(0, len(values), size):
@@ -66,7 +64,7 @@ def _stored(ids: Sequence[int]) -> dict[int, tuple[int, str, str, int | None, in
         return {row[0]: (row[1], row[2], row[3], row[4], row[5]) for row in cursor.fetchall()}
 
 
-def _row(entry: Entry) -> _Row:
+def _row(entry: Entry) -> Row:
     return (
         entry.key,
         entry.customer_id,
@@ -82,7 +80,7 @@ def _write_entries(entries: Sequence[Entry]) -> None:
         return
     # In key order: on SQLite, FTS5 writes out what it holds in memory (a new segment
     # to merge later) whenever a rowid is lower than the one before.
-    _insert([_row(e) for e in sorted(entries, key=lambda e: e.key)])
+    backend().insert([_row(e) for e in sorted(entries, key=lambda e: e.key)])
     with connection.cursor() as cursor:
         # The first entries of a new index record the format they are written in; an
         # index from an older format keeps its record until it is rebuilt.
@@ -90,25 +88,6 @@ def _write_entries(entries: Sequence[Entry]) -> None:
             "INSERT INTO customers_searchindexformat (id, format) SELECT 1, %s "
             "WHERE NOT EXISTS (SELECT 1 FROM customers_searchindexformat)",
             [INDEX_FORMAT],
-        )
-
-
-_COLUMNS = "(key, customer_id, doc, terms, home_location_id, visits)"
-
-
-def _insert(rows: Sequence[_Row]) -> None:
-    if not rows:
-        return
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # COPY takes a rebuild's million rows several times faster than INSERT.
-            with cursor.cursor.copy(f"COPY customers_searchdoc {_COLUMNS} FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-            return
-        cursor.executemany(
-            f"INSERT INTO customers_searchdoc {_COLUMNS} VALUES (%s, %s, %s, %s, %s, %s)",  # noqa: S608 - only fixed names are interpolated
-            rows,
         )
 
 
@@ -229,7 +208,7 @@ def rebuild_index(*, progress: Callable[[int], None] | None = None) -> int:
     else:
         batches = map(_rows_of, sources)
     for batch in batches:
-        _insert(batch.rows)
+        engine.insert(batch.rows)
         engine.add_entries([(row[0], row[2]) for row in batch.rows])
         terms.update(batch.terms)
         done += len(batch.rows)
@@ -252,7 +231,7 @@ def rebuild_index(*, progress: Callable[[int], None] | None = None) -> int:
 class _Rows(NamedTuple):
     """A batch of entries as rows to insert, and how many of them hold each term."""
 
-    rows: list[_Row]
+    rows: list[Row]
     terms: Counter[str]
 
 
