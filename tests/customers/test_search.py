@@ -1012,3 +1012,22 @@ def test_a_rebuild_leaves_foreign_keys_checked_at_commit(world: World) -> None:
     with pytest.raises(IntegrityError), transaction.atomic():
         connection.check_constraints()
     SearchDoc.objects.filter(customer_id=2147483647).delete()  # the test's own teardown checks
+
+
+def test_a_rebuild_leaves_the_fts5_index_merged_and_merging_as_it_is_written(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if connection.vendor != "sqlite":
+        pytest.skip("FTS5 is the SQLite backend's index")
+    # One customer per batch, each seen before the one added before: every batch
+    # starts below the last one's keys, so FTS5 writes each as a segment of its own.
+    for days_ago, name in enumerate(("Ugo Neri", "Ada Marini", "Omar Rossi"), start=1):
+        visit(world, add(world, *name.split()), days_ago=days_ago)
+    monkeypatch.setattr(index, "REBUILD_BATCH", 1)
+    rebuild_index()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT v FROM customers_search_fts_config WHERE k = 'automerge'")
+        assert cursor.fetchall() == [(4,)]  # the rebuild turned it off while writing
+        # One segment after the rebuild's merge: the structure record lists each.
+        cursor.execute("SELECT count(*) FROM customers_search_fts_idx")
+        assert cursor.fetchone() == (1,)
