@@ -65,6 +65,15 @@ def cmd_reindex(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_run_due(args: argparse.Namespace) -> int:
+    """Do what is due now: escalate overdue tickets to their location's manager. Run it
+    every few minutes (cron or a systemd timer) until the worker does it."""
+    from regulars.service.tickets import escalate_overdue
+
+    print(f"Escalated {escalate_overdue():,} overdue tickets.")
+    return 0
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     from django.core.management import call_command
     from django.core.management.base import SystemCheckError
@@ -212,6 +221,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("reindex", help="rebuild the customer search index")
     p.add_argument("--quiet", action="store_true", help="no progress")
     p.set_defaults(func=cmd_reindex)
+
+    p = sub.add_parser("run-due", help="do what is due now (escalate overdue tickets)")
+    p.set_defaults(func=cmd_run_due)
 
     p = sub.add_parser("check", help="check the configuration")
     p.add_argument("--deploy", action="store_true", help="also the production checks")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -11,6 +13,11 @@ from regulars.accounts.hours import validate_hours
 from regulars.core.localtime import is_valid_zone
 from regulars.core.money import CURRENCIES
 from regulars.core.permissions import Role
+
+
+def person_name(user: Any) -> str:
+    """How a colleague is named to others: full name, or username when it is blank."""
+    return str(user.get_full_name() or user.get_username())
 
 
 def _validate_zone(value: str) -> None:

@@ -34,6 +34,8 @@ class Capability(StrEnum):
     IMPORT_DATA = "import_data"
     VIEW_AUDIT = "view_audit"
     DELETE_CUSTOMERS = "delete_customers"
+    HANDLE_TICKETS = "handle_tickets"  # open, work on, hand over and resolve tickets
+    MANAGE_SERVICE_LEVELS = "manage_service_levels"
 
 
 POLICY: dict[Capability, Role] = {
@@ -47,6 +49,8 @@ POLICY: dict[Capability, Role] = {
     Capability.IMPORT_DATA: Role.OWNER,
     Capability.VIEW_AUDIT: Role.OWNER,
     Capability.DELETE_CUSTOMERS: Role.OWNER,
+    Capability.HANDLE_TICKETS: Role.STAFF,
+    Capability.MANAGE_SERVICE_LEVELS: Role.MANAGER,
 }
 
 

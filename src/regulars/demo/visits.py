@@ -16,6 +16,7 @@ from itertools import accumulate
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
+from regulars.core.business_time import WEEKDAYS
 from regulars.demo.catalogue import (
     LOCATIONS,
     SLOTS,
@@ -28,7 +29,6 @@ from regulars.demo.catalogue import (
 )
 from regulars.demo.people import CustomerPlan, Rhythm
 
-_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 # When anonymous walk-ins come, by slot.
 _WALK_IN_SLOT_NAMES = ("morning", "lunch", "afternoon", "evening")
 _WALK_IN_WEIGHTS = tuple(accumulate((0.45, 0.3, 0.17, 0.08)))
@@ -77,8 +77,7 @@ class Place:
             spec=spec,
             tz=ZoneInfo(spec.timezone),
             spans=[
-                [(_minutes(a), _minutes(b)) for a, b in spec.hours.get(day, [])]
-                for day in _WEEKDAYS
+                [(_minutes(a), _minutes(b)) for a, b in spec.hours.get(day, [])] for day in WEEKDAYS
             ],
             staff=[s.username for s in people],
             staff_weights=list(accumulate(s.serves for s in people)),

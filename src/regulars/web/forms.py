@@ -8,6 +8,7 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from regulars.accounts.models import person_name
 from regulars.core.forms import CleanTextMixin
 from regulars.core.models import AuditAction
 from regulars.web.queries import AuditFilter
@@ -17,7 +18,7 @@ class PersonChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
     """A user by full name, or by username when the name is blank."""
 
     def label_from_instance(self, obj: Any) -> str:
-        return str(obj.get_full_name() or obj.get_username())
+        return person_name(obj)
 
 
 class AuditFilterForm(CleanTextMixin, forms.Form):
