@@ -3,10 +3,13 @@ opening hours, and two people changing one ticket at once."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
+from html import unescape
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.urls import reverse
 from django.utils import translation
 
 from regulars import cli
@@ -46,6 +49,15 @@ def open_one(world: World, customer: Customer, **options: object) -> Ticket:
     }
     fields.update(options)
     return tickets.open_ticket(**fields)  # type: ignore[arg-type]
+
+
+def service_level(world: World, kind: str, priority: str, *, hours: int) -> None:
+    tickets.set_service_level(
+        actor=world.users["manager"],
+        kind=kind,
+        priority=priority,
+        resolve_within=timedelta(hours=hours),
+    )
 
 
 def timeline(ticket: Ticket) -> list[tuple[str, str, str, str]]:
@@ -163,23 +175,13 @@ def test_the_second_of_two_simultaneous_changes_is_told_and_nothing_is_overwritt
 
 
 def test_the_due_time_counts_opening_hours_only(world: World, customer: Customer) -> None:
-    tickets.set_service_level(
-        actor=world.users["manager"],
-        kind="complaint",
-        priority="normal",
-        resolve_within=timedelta(hours=4),
-    )
+    service_level(world, "complaint", "normal", hours=4)
     ticket = open_one(world, customer)
     # Friday 18:00: one hour left that day; Monday 8 June 09:00-12:00 gives the other
     # three: 12:00 in Rome, 10:00 UTC.
     assert ticket.due_at == datetime(2026, 6, 8, 10, tzinfo=UTC)
     # High priority resolves within one hour: Friday 19:00 in Rome, 17:00 UTC.
-    tickets.set_service_level(
-        actor=world.users["manager"],
-        kind="complaint",
-        priority="high",
-        resolve_within=timedelta(hours=1),
-    )
+    service_level(world, "complaint", "high", hours=1)
     tickets.set_priority(
         actor=world.users["staff"], ticket=ticket, priority="high", expected_version=1
     )
@@ -320,12 +322,7 @@ def test_refusals_speak_the_users_language(world: World, customer: Customer) -> 
 def test_overdue_tickets_escalate_to_the_location_manager_once(
     world: World, customer: Customer, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    tickets.set_service_level(
-        actor=world.users["manager"],
-        kind="complaint",
-        priority="normal",
-        resolve_within=timedelta(hours=1),
-    )
+    service_level(world, "complaint", "normal", hours=1)
     late = open_one(world, customer)  # due Friday 19:00 in Rome, 17:00 UTC
     on_time = open_one(world, customer, at=FRIDAY_SIX_PM + timedelta(minutes=30))
     resolved = open_one(world, customer)
@@ -353,3 +350,66 @@ def test_overdue_tickets_escalate_to_the_location_manager_once(
     cli.main(["run-due"])
     assert capsys.readouterr().out == "Escalated 1 overdue tickets.\n"
     assert Ticket.objects.get(pk=on_time.pk).escalated_at is not None
+
+
+# --- on the counter's greeting card -------------------------------------------------------
+
+
+def test_open_tickets_are_on_the_counter_card_with_what_is_pending(
+    world: World, customer: Customer
+) -> None:
+    service_level(world, "repair", "normal", hours=1)
+    complaint = open_one(world, customer)
+    tickets.move_ticket(
+        actor=world.users["staff"], ticket=complaint, status="waiting", expected_version=1
+    )
+    open_one(world, customer, kind="question", subject="Gluten-free bread?")
+    open_one(world, customer, kind="repair", subject="Grinder")  # due Friday 19:00
+    done = open_one(world, customer, kind="return", subject="Mug")
+    tickets.move_ticket(
+        actor=world.users["staff"], ticket=done, status="resolved", expected_version=1
+    )
+    world.copenhagen.opening_hours = {}
+    world.copenhagen.save()
+    open_one(
+        world,
+        customer,
+        actor=world.users["owner"],
+        location=world.copenhagen,
+        kind="exchange",
+        subject="Wrong size",
+    )
+
+    staff = world.client("staff")
+    with translation.override("en"):
+        page = staff.get(reverse("counter:card", args=[customer.public_id]), HTTP_HX_REQUEST="true")
+    assert page.status_code == 200
+    part = re.search(r'data-part="tickets">(.*?)</div>', page.content.decode(), re.DOTALL)
+    assert part is not None
+    hints = [
+        (level, unescape(re.sub(r"<[^>]+>", "", text)))
+        for level, text in re.findall(
+            r'class="hint hint-(\w+)" data-kind="ticket">(.*?)</li>', part[1]
+        )
+    ]
+    # Oldest first; the repair's hour passed long ago (the test runs after June 2026).
+    assert hints == [
+        ("ask", "Complaint “Cold coffee”, waiting on the customer"),
+        ("info", "Question “Gluten-free bread?”, open"),
+        ("warning", "Repair or maintenance “Grinder”, open (overdue)"),
+        ("info", "Exchange “Wrong size” at Copenhagen, open"),
+    ]
+
+
+def test_a_customer_without_open_tickets_has_no_tickets_section(
+    world: World, customer: Customer
+) -> None:
+    done = open_one(world, customer)
+    tickets.move_ticket(
+        actor=world.users["staff"], ticket=done, status="resolved", expected_version=1
+    )
+    page = world.client("staff").get(
+        reverse("counter:card", args=[customer.public_id]), HTTP_HX_REQUEST="true"
+    )
+    assert page.status_code == 200
+    assert 'data-part="tickets"' not in page.content.decode()

@@ -10,8 +10,9 @@ service desk, a gentle note after negative feedback) without this module knowing
 a higher app calls ``register_card_part(key, builder)`` from its ``AppConfig.ready``,
 and every card then carries what the builders return, sorted by ``order`` then ``key``.
 Registering a key again replaces the builder, so app reloads do not duplicate parts.
-Nothing registers yet. A builder runs once per card, so it must keep its own queries
-bounded (one or two); it returns ``None`` when it has nothing to say.
+The service desk registers the customer's open tickets (``service.card``). A builder
+runs once per card, so it must keep its own queries bounded (one or two); it returns
+``None`` when it has nothing to say.
 
 Visits live in the service app, above this one: they are read through the reverse
 relation (``regulars.customers.queries.visit_history``), never imported.
