@@ -69,6 +69,11 @@ def _event(ticket: Ticket, actor: Any, kind: str, at: datetime, **fields: Any) -
     return TicketEvent.objects.create(ticket=ticket, actor=user, kind=kind, at=at, **fields)
 
 
+def _check_priority(priority: str) -> None:
+    if priority not in Priority.values:
+        raise ValueError(_("“%(priority)s” is not a priority.") % {"priority": priority})
+
+
 def _check_handler(user: Any, location: Location) -> None:
     """ValueError unless ``user`` handles tickets at ``location`` (to be given one)."""
     if not access_for(user).can(Capability.HANDLE_TICKETS, location.pk):
@@ -100,8 +105,7 @@ def open_ticket(
     moment = _now(at)
     if kind not in TicketKind.values:
         raise ValueError(_("“%(kind)s” is not a kind of ticket.") % {"kind": kind})
-    if priority not in Priority.values:
-        raise ValueError(_("“%(priority)s” is not a priority.") % {"priority": priority})
+    _check_priority(priority)
     subject = subject.strip()
     if not subject:
         raise ValueError(_("A ticket needs a subject."))
@@ -264,8 +268,7 @@ def set_priority(
     counted from when the ticket was opened."""
     check(actor, Capability.HANDLE_TICKETS, ticket.location_id)
     moment = _now(at)
-    if priority not in Priority.values:
-        raise ValueError(_("“%(priority)s” is not a priority.") % {"priority": priority})
+    _check_priority(priority)
     if priority == ticket.priority:
         raise ValueError(_("The ticket already has this priority."))
     changes: dict[str, Any] = {"priority": priority}
