@@ -66,11 +66,14 @@ def cmd_reindex(args: argparse.Namespace) -> int:
 
 
 def cmd_run_due(args: argparse.Namespace) -> int:
-    """Do what is due now: escalate overdue tickets to their location's manager. Run it
-    every few minutes (cron or a systemd timer) until the worker does it."""
+    """Do what is due now: escalate overdue tickets to their location's manager and
+    remind owners of promises coming due. Run it every few minutes (cron or a systemd
+    timer) until the worker does it."""
+    from regulars.service.promises import send_reminders
     from regulars.service.tickets import escalate_overdue
 
     print(f"Escalated {escalate_overdue():,} overdue tickets.")
+    print(f"Reminded the owners of {send_reminders():,} promises.")
     return 0
 
 
@@ -222,7 +225,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="no progress")
     p.set_defaults(func=cmd_reindex)
 
-    p = sub.add_parser("run-due", help="do what is due now (escalate overdue tickets)")
+    p = sub.add_parser(
+        "run-due", help="do what is due now (escalate overdue tickets, promise reminders)"
+    )
     p.set_defaults(func=cmd_run_due)
 
     p = sub.add_parser("check", help="check the configuration")

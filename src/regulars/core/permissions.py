@@ -35,7 +35,8 @@ class Capability(StrEnum):
     VIEW_AUDIT = "view_audit"
     DELETE_CUSTOMERS = "delete_customers"
     HANDLE_TICKETS = "handle_tickets"  # open, work on, hand over and resolve tickets
-    MANAGE_SERVICE_LEVELS = "manage_service_levels"
+    MANAGE_SERVICE_LEVELS = "manage_service_levels"  # service levels and follow-up days
+    VIEW_SERVICE_FIGURES = "view_service_figures"  # the service figures page
 
 
 POLICY: dict[Capability, Role] = {
@@ -51,6 +52,7 @@ POLICY: dict[Capability, Role] = {
     Capability.DELETE_CUSTOMERS: Role.OWNER,
     Capability.HANDLE_TICKETS: Role.STAFF,
     Capability.MANAGE_SERVICE_LEVELS: Role.MANAGER,
+    Capability.VIEW_SERVICE_FIGURES: Role.MANAGER,
 }
 
 

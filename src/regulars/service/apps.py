@@ -8,6 +8,7 @@ class ServiceConfig(AppConfig):
 
     def ready(self) -> None:
         from regulars.customers.greeting import register_card_part
-        from regulars.service.card import KEY, open_tickets_part
+        from regulars.service.card import PARTS
 
-        register_card_part(KEY, open_tickets_part)
+        for key, builder in PARTS.items():
+            register_card_part(key, builder)

@@ -37,6 +37,32 @@ class Priority(models.TextChoices):
     URGENT = "urgent", gettext_lazy("Urgent")
 
 
+class ReturnReason(models.TextChoices):
+    CHANGED_MIND = "changed_mind", gettext_lazy("Changed their mind")
+    DEFECT = "defect", gettext_lazy("Defect")
+    WRONG_SIZE = "wrong_size", gettext_lazy("Wrong size")
+    PUSHED = "pushed", gettext_lazy("Pushed into buying")
+    OTHER = "other", gettext_lazy("Other")
+
+
+class Remedy(models.TextChoices):
+    REFUND = "refund", gettext_lazy("Refund")
+    EXCHANGE = "exchange", gettext_lazy("Exchange")
+    STORE_CREDIT = "credit", gettext_lazy("Store credit")
+
+
+class PromiseStatus(models.TextChoices):
+    OPEN = "open", gettext_lazy("Open")
+    KEPT = "kept", gettext_lazy("Kept")
+    BROKEN = "broken", gettext_lazy("Broken")
+
+
+class FollowUpOutcome(models.TextChoices):
+    ALL_RIGHT = "all_right", gettext_lazy("All right now")
+    STILL_UNHAPPY = "unhappy", gettext_lazy("Still not happy")
+    UNREACHABLE = "unreachable", gettext_lazy("Could not reach them")
+
+
 S = TicketStatus
 MOVES: dict[str, frozenset[str]] = {
     S.OPEN: frozenset({S.IN_PROGRESS, S.WAITING, S.RESOLVED}),

@@ -20,6 +20,7 @@ from regulars.core.money import quantize
 from regulars.core.permissions import Capability
 from regulars.customers.models import Customer
 from regulars.customers.search import index_customers
+from regulars.service import waiting
 from regulars.service.models import Channel, Visit, VisitLine
 
 
@@ -75,6 +76,7 @@ def log_visit(
     VisitLine.objects.bulk_create(
         VisitLine(visit=visit, description=d, quantity=q, amount=a) for d, q, a in items
     )
+    waiting.attach_to_visit(visit)
     if customer is not None:
         Customer.objects.filter(pk=customer.pk).update(
             visit_count=F("visit_count") + 1,

@@ -33,7 +33,14 @@ from regulars.service.flow import (
     TicketStatus,
     check_move,
 )
-from regulars.service.models import ServiceLevel, Ticket, TicketEvent, TicketEventKind, Visit
+from regulars.service.followups import schedule_follow_up
+from regulars.service.models import (
+    ServiceLevel,
+    Ticket,
+    TicketEvent,
+    TicketEventKind,
+    Visit,
+)
 
 
 class StaleTicket(Exception):
@@ -95,13 +102,20 @@ def open_ticket(
     visit: Visit | None = None,
     assignee: Any = None,
     at: datetime | None = None,
+    request_key: str | None = None,
 ) -> Ticket:
     """Open a ticket for ``customer`` at ``location`` (the actor handles tickets there).
 
     ``text`` is what the customer said, kept as the first entry of the timeline.
     ``visit``, when given, is the customer's visit the ticket is about.
+    ``request_key`` is the submitting form's one-time key: a ticket already opened with
+    it is returned as it is, so a form sent twice opens one ticket.
     """
     check(actor, Capability.HANDLE_TICKETS, location.pk)
+    if request_key:
+        existing = Ticket.objects.filter(request_key=request_key).first()
+        if existing is not None:
+            return existing
     moment = _now(at)
     if kind not in TicketKind.values:
         raise ValueError(_("“%(kind)s” is not a kind of ticket.") % {"kind": kind})
@@ -124,6 +138,7 @@ def open_ticket(
         created_by=actor,
         created_at=moment,
         due_at=due_time(kind, priority, location, moment),
+        request_key=request_key or None,
     )
     _event(
         ticket,
@@ -178,6 +193,7 @@ def move_ticket(
     changes: dict[str, Any] = {"status": status}
     if status == TicketStatus.RESOLVED:
         changes["resolved_at"] = moment
+        changes["first_contact"] = current == TicketStatus.OPEN and ticket.reopened == 0
     elif status == TicketStatus.CLOSED:
         changes["closed_at"] = moment
     elif (current, status) in REOPENING:
@@ -186,6 +202,7 @@ def move_ticket(
             closed_at=None,
             escalated_at=None,
             reopened=ticket.reopened + 1,
+            first_contact=False,
             due_at=due_time(ticket.kind, ticket.priority, ticket.location, moment),
         )
     _claim(ticket, expected_version, **changes)
@@ -198,6 +215,8 @@ def move_ticket(
         to_status=status,
         text=text.strip(),
     )
+    if status == TicketStatus.RESOLVED:
+        schedule_follow_up(ticket, moment)
     return ticket
 
 
