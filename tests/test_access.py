@@ -8,12 +8,16 @@ in core.permissions says.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from regulars.core.permissions import POLICY, Capability, Role, role_allows
+from regulars.service import promises, tickets, waiting
+from regulars.service.models import FollowUp
 from tests.conftest import PERSONAS, World
 from tests.factories import CustomerFactory, PreferenceFactory, VisitFactory
 
@@ -48,6 +52,26 @@ def url_kwargs(world: World) -> dict[str, Any]:
     customer = CustomerFactory(home_location=world.bologna)
     preference = PreferenceFactory(customer=customer, kind="allergy", text="nuts")
     visit = VisitFactory(customer=customer, location=world.bologna)
+    ticket = tickets.open_ticket(
+        actor=world.users["staff"],
+        location=world.bologna,
+        customer=customer,
+        kind="complaint",
+        subject="Cold coffee",
+    )
+    tickets.move_ticket(
+        actor=world.users["staff"], ticket=ticket, status="resolved", expected_version=1
+    )
+    promise = promises.make_promise(
+        actor=world.users["staff"],
+        location=world.bologna,
+        customer=customer,
+        text="Call back",
+        due_at=timezone.now() + timedelta(days=1),
+    )
+    wait = waiting.start_waiting(
+        actor=world.users["staff"], location=world.bologna, customer=customer
+    )
     return {
         "public_id": customer.public_id,
         "location_id": world.bologna.pk,
@@ -56,6 +80,10 @@ def url_kwargs(world: World) -> dict[str, Any]:
         "visit_id": visit.public_id,
         "kind": "customers",
         "job_id": 1,
+        "ticket_id": ticket.public_id,
+        "promise_id": promise.public_id,
+        "follow_up_id": FollowUp.objects.get(ticket=ticket).pk,
+        "wait_id": wait.pk,
     }
 
 

@@ -6,5 +6,8 @@ urlpatterns = [
     path("import/", include("regulars.customers.importers.urls")),
     path("visits/", include("regulars.service.urls")),
     path("counter/", include("regulars.service.counter_urls")),
+    path("tickets/", include("regulars.service.ticket_urls")),
+    path("service/figures/", include("regulars.service.figures_urls")),
+    path("service/", include("regulars.service.care_urls")),
     path("", include("regulars.web.urls")),
 ]

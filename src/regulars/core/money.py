@@ -36,6 +36,32 @@ _CURRENCY_MARKS = re.compile(r"(?i)(€|\$|£|₽|kr\.?|dkk|eur|rub|usd|mxn|gbp|
 _AMOUNT = re.compile(r"[+-]?(\d[\d.,]*)")
 
 
+# Which currency a mark typed with an amount names ("kr" is the Danish krone here).
+_MARK_CURRENCY: dict[str, str] = {
+    "€": "EUR",
+    "eur": "EUR",
+    "$": "USD",
+    "usd": "USD",
+    "£": "GBP",
+    "gbp": "GBP",
+    "₽": "RUB",
+    "rub": "RUB",
+    "руб": "RUB",
+    "руб.": "RUB",
+    "kr": "DKK",
+    "kr.": "DKK",
+    "dkk": "DKK",
+    "mxn": "MXN",
+}
+
+
+def currency_of(text: str) -> str | None:
+    """The ISO currency named by a mark in an amount as typed ("20 kr" → "DKK"), or
+    None when it names none."""
+    found = _CURRENCY_MARKS.search(text)
+    return _MARK_CURRENCY.get(found.group(1).lower()) if found else None
+
+
 def parse_amount(text: str) -> Decimal:
     """Parse "12.50", "12,50", "1.234,50", "1,234.50" or "€ 7"; ValueError otherwise.
 

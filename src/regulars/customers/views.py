@@ -47,6 +47,7 @@ from regulars.customers.models import (
 
 LIST_PAGE_SIZE = 50
 HISTORY_PAGE_SIZE = 50
+PROFILE_TICKETS = 10
 
 
 class HtmxHttpRequest(HttpRequest):
@@ -131,6 +132,14 @@ def _profile_context(
             loc for loc in access.location_ids if access.can(Capability.VIEW_MONEY, loc)
         },
         "page_zone": _page_zone(request),
+        # The newest tickets (lazy: read only where the profile shows them), through the
+        # reverse relation so this app needs no import from the service app above it.
+        "tickets": customer.tickets.select_related("location").order_by("-created_at", "-id")[
+            :PROFILE_TICKETS
+        ],
+        "ticket_locations": {
+            loc for loc in access.location_ids if access.can(Capability.HANDLE_TICKETS, loc)
+        },
     }
 
 

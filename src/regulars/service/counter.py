@@ -22,6 +22,7 @@ from django_htmx.middleware import HtmxDetails
 
 from regulars.accounts.access import access_for, requires
 from regulars.accounts.models import Location
+from regulars.core.localtime import local_today
 from regulars.core.permissions import Capability
 from regulars.customers import services as customer_services
 from regulars.customers.greeting import build_greeting_card
@@ -29,10 +30,11 @@ from regulars.customers.models import Customer
 from regulars.customers.queries import get_customer_for
 from regulars.customers.quickadd import QuickAddForm
 from regulars.customers.search import search_customers
-from regulars.service import services
+from regulars.service import followups, services, waiting
 from regulars.service.forms import CounterVisitForm
 
 RESULTS = 8
+FOLLOW_UPS_SHOWN = 10  # the oldest follow-ups due at the location; the rest in "mine"
 SESSION_LOCATION = "counter_location"
 
 
@@ -46,7 +48,7 @@ def counter_locations(user: Any) -> list[Location]:
     return [loc for loc in access.locations() if access.can(Capability.LOG_VISITS, loc.pk)]
 
 
-def _location(request: HttpRequest) -> Location:
+def counter_location(request: HttpRequest) -> Location:
     """The counter's location: the one asked for (and remembered), else the last used,
     else the user's first. A location the user may not serve at is refused."""
     locations = counter_locations(request.user)
@@ -100,7 +102,7 @@ def _done(
 def page(request: HtmxHttpRequest) -> HttpResponse:
     """The counter page; ``?q=`` and ``?customer=`` render results and a card without
     JavaScript."""
-    location = _location(request)
+    location = counter_location(request)
     text = request.GET.get("q", "")
     context: dict[str, Any] = {
         "location": location,
@@ -108,6 +110,12 @@ def page(request: HtmxHttpRequest) -> HttpResponse:
         "q": text,
         "hits": _hits(request, location, text) if text.strip() else None,
         "quick_add": None,
+        "waiting": list(waiting.waiting_now(location)),
+        "follow_ups": list(
+            followups.due_follow_ups(
+                today=local_today(location.timezone), location_ids=[location.pk]
+            )[:FOLLOW_UPS_SHOWN]
+        ),
     }
     public_id = request.GET.get("customer", "")
     if public_id:
@@ -117,7 +125,7 @@ def page(request: HtmxHttpRequest) -> HttpResponse:
 
 @requires(Capability.LOG_VISITS)
 def search(request: HtmxHttpRequest) -> HttpResponse:
-    location = _location(request)
+    location = counter_location(request)
     text = request.GET.get("q", "")
     if not request.htmx:
         return redirect(_counter_url(q=text, location=str(location.pk)))
@@ -131,7 +139,7 @@ def search(request: HtmxHttpRequest) -> HttpResponse:
 
 @requires(Capability.LOG_VISITS)
 def card(request: HtmxHttpRequest, public_id: str) -> HttpResponse:
-    location = _location(request)
+    location = counter_location(request)
     customer = get_customer_for(request.user, public_id)
     if not request.htmx:
         return redirect(_counter_url(customer=customer.public_id, location=str(location.pk)))
@@ -143,7 +151,7 @@ def log_visit(request: HtmxHttpRequest, public_id: str) -> HttpResponse:
     """POST: log a visit now at the counter's location; the card comes back updated."""
     if request.method != "POST":
         return redirect(_counter_url(customer=public_id))
-    location = _location(request)
+    location = counter_location(request)
     customer = get_customer_for(request.user, public_id)
     form = CounterVisitForm(request.POST, location=location, prefix="visit")
     if form.is_valid():
@@ -163,7 +171,7 @@ def log_visit(request: HtmxHttpRequest, public_id: str) -> HttpResponse:
 @requires(Capability.EDIT_CUSTOMERS)
 def quick_add(request: HtmxHttpRequest) -> HttpResponse:
     """A new customer from what they offer; then their card, ready to log the visit."""
-    location = _location(request)
+    location = counter_location(request)
     data = request.POST if request.method == "POST" else None
     initial = _initial_from_query(request.GET.get("q", ""))
     form = QuickAddForm(data, initial=initial, region=location.country, prefix="new")

@@ -38,6 +38,39 @@ ITEM_LINE_ERRORS = {
 }
 
 
+def amount_from_text(text: str) -> Decimal | None:
+    """An amount as typed in a form (None when empty); ValidationError otherwise."""
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        value = parse_amount(text)
+    except ValueError as exc:
+        raise forms.ValidationError(
+            _("“%(text)s” is not an amount. Write it like 12,50 or 12.50."),
+            params={"text": text},
+        ) from exc
+    if value < 0:
+        raise forms.ValidationError(_("An amount cannot be negative."))
+    return value
+
+
+def location_field(
+    field: forms.Field, locations: list[Location], default: Location | None = None
+) -> None:
+    """Offer ``locations`` in a location choice, preselect ``default`` when it is among
+    them (else the first), and hide the choice when there is only one."""
+    assert isinstance(field, forms.ModelChoiceField)  # noqa: S101 - narrows the type
+    field.queryset = Location.objects.filter(pk__in=[loc.pk for loc in locations])
+    ids = [loc.pk for loc in locations]
+    if default is not None and default.pk in ids:
+        field.initial = default.pk
+    elif ids:
+        field.initial = locations[0].pk
+    if len(locations) == 1:
+        field.widget = forms.HiddenInput()
+
+
 class VisitForm(CleanTextMixin, forms.Form):
     """The arguments of ``service.services.log_visit`` except who and whom.
 
@@ -102,16 +135,7 @@ class VisitForm(CleanTextMixin, forms.Form):
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        field = self.fields["location"]
-        assert isinstance(field, forms.ModelChoiceField)  # noqa: S101 - narrows the type
-        field.queryset = Location.objects.filter(pk__in=[loc.pk for loc in locations])
-        ids = [loc.pk for loc in locations]
-        if default_location is not None and default_location.pk in ids:
-            field.initial = default_location.pk
-        elif ids:
-            field.initial = locations[0].pk
-        if len(locations) == 1:
-            field.widget = forms.HiddenInput()
+        location_field(self.fields["location"], locations, default_location)
         contact_field = self.fields["contact_person"]
         assert isinstance(contact_field, forms.ModelChoiceField)  # noqa: S101
         if contacts:
@@ -120,19 +144,7 @@ class VisitForm(CleanTextMixin, forms.Form):
             del self.fields["contact_person"]
 
     def clean_amount(self) -> Decimal | None:
-        text = (self.cleaned_data.get("amount") or "").strip()
-        if not text:
-            return None
-        try:
-            value = parse_amount(text)
-        except ValueError as exc:
-            raise forms.ValidationError(
-                _("“%(text)s” is not an amount. Write it like 12,50 or 12.50."),
-                params={"text": text},
-            ) from exc
-        if value < 0:
-            raise forms.ValidationError(_("An amount cannot be negative."))
-        return value
+        return amount_from_text(self.cleaned_data.get("amount") or "")
 
     def clean(self) -> dict[str, Any]:
         """Read the item lines (after the text was normalised); without a "what they had",
