@@ -42,6 +42,7 @@ from regulars.customers.models import (
 )
 from regulars.demo.catalogue import LOCATIONS, STAFF, TAGS
 from regulars.demo.people import CustomerPlan, Fact, PeoplePlanner, Rhythm, public_id
+from regulars.demo.service_desk import ServiceDeskSummary, write_service_desk
 from regulars.demo.visits import VisitPlanner, VisitRow
 from regulars.service.models import Visit
 from regulars.service.services import refresh_visit_stats
@@ -85,6 +86,8 @@ class DemoSummary:
     visits: int = 0
     visits_today: int = 0
     seconds: float = 0.0
+    desk: ServiceDeskSummary = field(default_factory=ServiceDeskSummary)
+    desk_seconds: float = 0.0  # of ``seconds``, the service desk's share
     # The rhythm each customer was planned with, by public id (empty when not created).
     rhythms: dict[str, Rhythm] = field(default_factory=dict)
 
@@ -97,8 +100,23 @@ class DemoSummary:
             f"Demo business created in {self.seconds:.1f} s: {self.locations} locations, "
             f"{self.staff} staff, {self.customers:,} customers "
             f"({self.organisations} organisations), {self.visits:,} visits over two years, "
-            f"{self.visits_today} of them today."
+            f"{self.visits_today} of them today.\n{self._describe_desk()}"
         )
+
+    def _describe_desk(self) -> str:
+        desk = self.desk
+        text = (
+            f"Service desk: {desk.tickets:,} tickets ({desk.active} active now, "
+            f"{desk.overdue} overdue), {desk.returns} returns, {desk.promises} promises "
+            f"({desk.promises_open} open), {desk.follow_ups} follow-ups "
+            f"({desk.follow_ups_today} due today), {desk.waits:,} queue waits."
+        )
+        if desk.showcase:
+            text += (
+                f"\nAt the {desk.showcase_location} counter, look up {desk.showcase}: "
+                "an open order, a promise and a follow-up due today."
+            )
+        return text
 
 
 def ensure_demo_business(
@@ -187,6 +205,11 @@ def generate(
     pks = _write_customers(rng, plans, locations, users, moment)
     _write_visits(rng, rows, pks, locations, users)
     refresh_visit_stats(pks.values())
+    desk_started = clock.monotonic()
+    desk = write_service_desk(
+        rng, rows=rows, customer_pks=pks, plans=plans, locations=locations, users=users, now=moment
+    )
+    desk_seconds = clock.monotonic() - desk_started
     audit.record(
         actor=users["owner"],
         action=AuditAction.CREATE,
@@ -203,6 +226,8 @@ def generate(
         visits=len(rows),
         visits_today=sum(today_counts.values()),
         seconds=clock.monotonic() - started,
+        desk=desk,
+        desk_seconds=desk_seconds,
         rhythms={p.public_id: p.rhythm for p in plans},
     )
 
