@@ -474,15 +474,16 @@ def _part(key: str, order: int, text: str) -> greeting.CardBuilder:
 def test_registered_parts_come_on_the_card_by_order_then_key(
     world: World, giulia: Customer, registry: list[str]
 ) -> None:
-    registry += ["promises", "requests", "feedback"]
-    register_card_part("promises", _part("promises", 20, "Promised a call"))
+    # Keys of their own: unregistering afterwards must not remove the real parts.
+    registry += ["calls", "requests", "feedback"]
+    register_card_part("calls", _part("calls", 20, "Promised a call"))
     register_card_part("requests", _part("requests", 10, "Asked for oat milk"))
     register_card_part("feedback", _part("feedback", 10, "Unhappy last time"))
     card = card_for(giulia, world.bologna)
     assert [(p.key, p.title) for p in card.parts] == [
         ("feedback", "feedback for Giulia at Bologna"),
         ("requests", "requests for Giulia at Bologna"),
-        ("promises", "promises for Giulia at Bologna"),
+        ("calls", "calls for Giulia at Bologna"),
     ]
     assert card.parts[0].items == (
         Hint(kind="feedback", text="Unhappy last time 2025-03-13", level="ask"),

@@ -11,7 +11,7 @@ from typing import Any
 
 from django import forms
 from django.utils.formats import localize
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from regulars.accounts.models import Location, person_name
@@ -102,7 +102,7 @@ class OpenTicketForm(CleanTextMixin, forms.Form):
 
     kind = forms.ChoiceField(label=_("Kind"), choices=TicketKind.choices)
     subject = forms.CharField(
-        label=_("Subject"),
+        label=pgettext_lazy("ticket", "Subject"),
         max_length=200,
         help_text=_("A few words the whole team will recognise, like “Cold coffee”."),
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
@@ -248,7 +248,7 @@ class HandOverForm(CleanTextMixin, _OnTheTicketPage):
     id_prefix = "hand-over"
 
     version = _version_field()
-    to = forms.ChoiceField(label=_("To"))
+    to = forms.ChoiceField(label=pgettext_lazy("hand over to", "To"))
     note = forms.CharField(
         label=_("Note for them"),
         required=False,
