@@ -28,6 +28,7 @@ from regulars.service.flow import (
 )
 from regulars.service.followups import DEFAULT_DAYS, due_follow_ups
 from regulars.service.models import (
+    ACTIVE_STATUSES,
     FollowUp,
     FollowUpRule,
     Promise,
@@ -107,7 +108,7 @@ def location_queue(
     query from the location row and searches tickets by the foreign key's own index
     instead of ``ticket_queue`` (a test reads the plan)."""
     flt = flt or QueueFilter()
-    statuses = [flt.status] if flt.status in ACTIVE else sorted(ACTIVE)
+    statuses = [flt.status] if flt.status in ACTIVE else ACTIVE_STATUSES
     qs = Ticket.objects.filter(location=location, status__in=statuses)
     if flt.kind in TicketKind.values:
         qs = qs.filter(kind=flt.kind)
@@ -151,7 +152,7 @@ def location_load(
     if handlers is None:
         handlers = ticket_handlers(location)
     rows = (
-        Ticket.objects.filter(location=location, status__in=sorted(ACTIVE))
+        Ticket.objects.filter(location=location, status__in=ACTIVE_STATUSES)
         .values("assignee_id")
         .annotate(
             active=Count("id"),
@@ -193,7 +194,7 @@ def my_tickets(user: Any) -> QuerySet[Ticket]:
     soonest due first, then oldest."""
     locations = [loc.pk for loc in ticket_locations(user)]
     return (
-        Ticket.objects.filter(assignee=user, status__in=sorted(ACTIVE), location__in=locations)
+        Ticket.objects.filter(assignee=user, status__in=ACTIVE_STATUSES, location__in=locations)
         .select_related("customer", "assignee", "location")
         .order_by(*QUEUE_ORDER)
     )
