@@ -15,7 +15,6 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -25,6 +24,7 @@ from regulars.core import audit
 from regulars.core.dates import weekday_day_time
 from regulars.core.models import AuditAction
 from regulars.core.permissions import Capability
+from regulars.core.versioned import write_if_unchanged
 from regulars.customers.models import Customer
 from regulars.service.flow import PromiseStatus
 from regulars.service.models import Promise, Ticket
@@ -124,14 +124,7 @@ def close_promise(
     moment = at or timezone.now()
     status = PromiseStatus.KEPT if kept else PromiseStatus.BROKEN
     changes = {"status": status, "closed_at": moment, "closed_by": actor, "note": note.strip()}
-    written = Promise.objects.filter(
-        pk=promise.pk, version=expected_version, status=PromiseStatus.OPEN
-    ).update(version=F("version") + 1, **changes)
-    if not written:
-        raise StalePromise()
-    for name, value in changes.items():
-        setattr(promise, name, value)
-    promise.version = expected_version + 1
+    write_if_unchanged(promise, expected_version, StalePromise, **changes)
     return promise
 
 
@@ -153,14 +146,7 @@ def reschedule_promise(
     if due_at <= moment:
         raise ValueError(_("A promise must be due in the future."))
     changes = {"due_at": due_at, "remind_at": remind_time(moment, due_at), "reminded_at": None}
-    written = Promise.objects.filter(pk=promise.pk, version=expected_version).update(
-        version=F("version") + 1, **changes
-    )
-    if not written:
-        raise StalePromise()
-    for name, value in changes.items():
-        setattr(promise, name, value)
-    promise.version = expected_version + 1
+    write_if_unchanged(promise, expected_version, StalePromise, **changes)
     return promise
 
 

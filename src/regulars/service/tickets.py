@@ -13,7 +13,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -23,6 +22,7 @@ from regulars.core import audit
 from regulars.core.business_time import add_business_time
 from regulars.core.models import AuditAction
 from regulars.core.permissions import Capability, Role
+from regulars.core.versioned import write_if_unchanged
 from regulars.customers.models import Customer
 from regulars.service.flow import (
     ACTIVE,
@@ -161,14 +161,7 @@ def open_ticket(
 
 def _claim(ticket: Ticket, expected_version: int, **changes: Any) -> None:
     """Write ``changes`` and the next version, unless someone else wrote first."""
-    written = Ticket.objects.filter(pk=ticket.pk, version=expected_version).update(
-        version=F("version") + 1, **changes
-    )
-    if not written:
-        raise StaleTicket()
-    for name, value in changes.items():
-        setattr(ticket, name, value)
-    ticket.version = expected_version + 1
+    write_if_unchanged(ticket, expected_version, StaleTicket, **changes)
 
 
 @transaction.atomic
