@@ -5,7 +5,7 @@ Target: with 1,000,000 tickets and 3,000,000 timeline entries, a location's queu
 in p95 ≤ 50 ms and the service figures for a year in ≤ 1 s, on SQLite and PostgreSQL,
 each against a naive per-row Python computation in the same run.
 
-1. The business (``bench.service_rows``, loaded by ``bench.service_data``): 20
+1. The business (``bench._service_rows``, loaded by ``bench._service_data``): 20
    locations in 10 time zones, 60 staff, 200,000 customers, 1,000,000 tickets over
    three years with 3,000,000 timeline entries, returns for about 5 % of the tickets,
    about 100,000 promises and 150,000 follow-ups, 2,000,000 visits (80 % with a queue
@@ -18,7 +18,7 @@ each against a naive per-row Python computation in the same run.
    relative to the build's hour (``now``), which the measurements use as "now".
 2. Queue page: the queries the queue view runs for its first page (the location's
    handlers, the paginator's count, 50 tickets with customer and assignee, each
-   person's load: ``bench.service_naive.queue_page``), 200 calls (``--quick``: 60)
+   person's load: ``bench._service_naive.queue_page``), 200 calls (``--quick``: 60)
    over every location after one unmeasured call per location: 70 % with the default
    filter, the rest one of status, kind, priority, nobody's, someone's, overdue.
    p50/p95/p99. Baseline: ``naive_queue_page`` (every ticket of the location fetched
@@ -58,15 +58,15 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bench.common import ROOT, figure, print_result, run_child, setup_django, temp_dir
-from bench.service_data import FULL, QUICK, Sizes, build, build_key, build_now, read_meta
-from bench.service_naive import (
+from bench._service_data import FULL, QUICK, Sizes, build, build_key, build_now, read_meta
+from bench._service_naive import (
     differences,
     naive_figures,
     naive_queue_page,
     queue_filters,
     queue_page,
 )
+from bench.common import ROOT, figure, print_result, run_child, setup_django, temp_dir
 
 PG_SERVER = {"host": "127.0.0.1", "port": 5432, "user": "postgres"}
 PG_DATABASE = "regulars_bench_service"
@@ -364,7 +364,7 @@ def _pg_recreate(dbname: str, *, create: bool = True) -> None:
 
 
 def _sqlite_key(data_dir: Path) -> str | None:
-    from bench.service_data import sqlite_meta
+    from bench._service_data import sqlite_meta
 
     return sqlite_meta(data_dir / "regulars.sqlite3").get("key")
 

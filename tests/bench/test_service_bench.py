@@ -12,8 +12,8 @@ from fractions import Fraction
 from typing import Any
 
 import pytest
-from bench.service_data import Sizes, build, build_key, read_meta
-from bench.service_naive import (
+from bench._service_data import Sizes, build, build_key, read_meta
+from bench._service_naive import (
     differences,
     naive_figures,
     naive_queue_page,

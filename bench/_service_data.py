@@ -1,6 +1,6 @@
 """The business ``bench.service`` measures: built once, loaded fast, kept between runs.
 
-The rows come from ``bench.service_rows`` (seeded: the same sizes and seed give the
+The rows come from ``bench._service_rows`` (seeded: the same sizes and seed give the
 same rows on SQLite and PostgreSQL). Times are whole UTC seconds before ``now`` (the
 build's hour, kept with the data in ``bench_service_meta``, which is written last: a
 half-built database has none and is built again).
@@ -73,7 +73,7 @@ def build_key(sizes: Sizes, seed: int) -> str:
 
     digest = hashlib.sha256(f"{VERSION}|{sorted(asdict(sizes).items())}|{seed}".encode())
     migrations = sorted((ROOT / "src" / "regulars").glob("*/migrations/*.py"))
-    for path in [ROOT / "bench" / "service_rows.py", *migrations]:
+    for path in [ROOT / "bench" / "_service_rows.py", *migrations]:
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
@@ -177,7 +177,7 @@ def build(sizes: Sizes, seed: int, *, key: str, now: datetime, bulk: bool = True
     from django.core.management.color import no_style
     from django.db import connection
 
-    from bench.service_rows import TicketMaker, customers, setup_business, visits
+    from bench._service_rows import TicketMaker, customers, setup_business, visits
     from regulars.customers.models import Customer
     from regulars.service.models import (
         FollowUp,

@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime, timedelta
 from itertools import accumulate
 from typing import Any
 
-from bench.service_data import BATCH, ROW_BATCH, Sizes, Writer, flush, progress
+from bench._service_data import BATCH, ROW_BATCH, Sizes, Writer, flush, progress
 
 YEARS = 3
 DAY = 86_400
