@@ -44,6 +44,10 @@ class Access:
     def locations(self) -> list[Location]:
         return list(Location.objects.filter(id__in=self.roles))
 
+    def locations_with(self, capability: Capability) -> list[Location]:
+        """The user's locations where their role allows ``capability``, in name order."""
+        return [loc for loc in self.locations() if self.can(capability, loc.pk)]
+
 
 def access_for(user: Any) -> Access:
     if not getattr(user, "is_authenticated", False) or not user.is_active:

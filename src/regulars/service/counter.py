@@ -44,8 +44,7 @@ class HtmxHttpRequest(HttpRequest):
 
 def counter_locations(user: Any) -> list[Location]:
     """The user's locations where they may serve at the counter (log visits)."""
-    access = access_for(user)
-    return [loc for loc in access.locations() if access.can(Capability.LOG_VISITS, loc.pk)]
+    return access_for(user).locations_with(Capability.LOG_VISITS)
 
 
 def counter_location(request: HttpRequest) -> Location:

@@ -109,10 +109,7 @@ class Headline:
 
 @requires(Capability.VIEW_SERVICE_FIGURES)
 def page(request: HttpRequest) -> HttpResponse:
-    access = access_for(request.user)
-    locations = [
-        loc for loc in access.locations() if access.can(Capability.VIEW_SERVICE_FIGURES, loc.pk)
-    ]
+    locations = access_for(request.user).locations_with(Capability.VIEW_SERVICE_FIGURES)
     people = (
         get_user_model()
         .objects.filter(memberships__location__in=locations)

@@ -66,8 +66,7 @@ def get_ticket_for(user: Any, public_id: str) -> Ticket:
 
 def ticket_locations(user: Any) -> list[Location]:
     """The user's locations where they handle tickets, in name order."""
-    access = access_for(user)
-    return [loc for loc in access.locations() if access.can(Capability.HANDLE_TICKETS, loc.pk)]
+    return access_for(user).locations_with(Capability.HANDLE_TICKETS)
 
 
 def ticket_handlers(location: Location | int) -> list[Any]:

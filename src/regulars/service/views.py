@@ -23,8 +23,7 @@ class HtmxHttpRequest(HttpRequest):
 
 def _logging_locations(request: HttpRequest) -> list[Location]:
     """The user's locations where they may log visits, in name order."""
-    access = access_for(request.user)
-    return [loc for loc in access.locations() if access.can(Capability.LOG_VISITS, loc.pk)]
+    return access_for(request.user).locations_with(Capability.LOG_VISITS)
 
 
 @requires(Capability.LOG_VISITS)
