@@ -49,6 +49,23 @@ class Access:
         return [loc for loc in self.locations() if self.can(capability, loc.pk)]
 
 
+def chosen_location(request: HttpRequest, locations: list[Location], session_key: str) -> Location:
+    """The location a page works at, among ``locations`` (the user's where the page's
+    capability holds): the one asked for in ``location`` (and remembered in the session
+    under ``session_key``), else the last one remembered, else the first. Asking for
+    another location is refused; so is a user with none."""
+    if not locations:
+        raise PermissionDenied
+    by_id = {str(loc.pk): loc for loc in locations}
+    asked = request.GET.get("location") or request.POST.get("location") or ""
+    if asked:
+        if asked not in by_id:
+            raise PermissionDenied
+        request.session[session_key] = asked
+        return by_id[asked]
+    return by_id.get(str(request.session.get(session_key, "")), locations[0])
+
+
 def access_for(user: Any) -> Access:
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return Access()

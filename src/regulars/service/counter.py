@@ -20,7 +20,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django_htmx.middleware import HtmxDetails
 
-from regulars.accounts.access import access_for, requires
+from regulars.accounts.access import access_for, chosen_location, requires
 from regulars.accounts.models import Location
 from regulars.core.localtime import local_today
 from regulars.core.permissions import Capability
@@ -50,17 +50,7 @@ def counter_locations(user: Any) -> list[Location]:
 def counter_location(request: HttpRequest) -> Location:
     """The counter's location: the one asked for (and remembered), else the last used,
     else the user's first. A location the user may not serve at is refused."""
-    locations = counter_locations(request.user)
-    if not locations:
-        raise PermissionDenied
-    by_id = {str(loc.pk): loc for loc in locations}
-    asked = request.GET.get("location") or request.POST.get("location") or ""
-    if asked:
-        if asked not in by_id:
-            raise PermissionDenied
-        request.session[SESSION_LOCATION] = asked
-        return by_id[asked]
-    return by_id.get(str(request.session.get(SESSION_LOCATION, "")), locations[0])
+    return chosen_location(request, counter_locations(request.user), SESSION_LOCATION)
 
 
 def _counter_url(**params: str) -> str:

@@ -15,7 +15,6 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
@@ -28,7 +27,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from django_htmx.middleware import HtmxDetails
 
-from regulars.accounts.access import requires
+from regulars.accounts.access import chosen_location, requires
 from regulars.accounts.models import Location, person_name
 from regulars.core.permissions import Capability
 from regulars.customers.models import Customer
@@ -66,18 +65,8 @@ class HtmxHttpRequest(HttpRequest):
 
 def _queue_location(request: HttpRequest, locations: list[Location]) -> Location:
     """The queue's location: the one asked for (and remembered), else the last one
-    shown, else the user's first. A location where the user does not handle tickets
-    is refused."""
-    if not locations:
-        raise PermissionDenied
-    by_id = {str(loc.pk): loc for loc in locations}
-    asked = request.GET.get("location", "")
-    if asked:
-        if asked not in by_id:
-            raise PermissionDenied
-        request.session[SESSION_LOCATION] = asked
-        return by_id[asked]
-    return by_id.get(str(request.session.get(SESSION_LOCATION, "")), locations[0])
+    shown, else the user's first (``accounts.access.chosen_location``)."""
+    return chosen_location(request, locations, SESSION_LOCATION)
 
 
 # --- the queue and "mine" ----------------------------------------------------------------
