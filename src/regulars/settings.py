@@ -45,6 +45,10 @@ try:
     IMPORT_BATCH_SIZE = env_int("REGULARS_IMPORT_BATCH_SIZE", 2000, minimum=1, maximum=20000)
     IMPORT_MAX_UPLOAD_MB = env_int("REGULARS_IMPORT_MAX_UPLOAD_MB", 200, minimum=1)
     EMAIL_FROM = env_str("REGULARS_EMAIL_FROM", "regulars@localhost")
+    # Where customers reach the public survey pages (links in e-mails, QR codes).
+    PUBLIC_URL = env_str("REGULARS_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+    # Requests per minute one address may make to the public survey pages.
+    SURVEY_RATE_LIMIT = env_int("REGULARS_SURVEY_RATE_LIMIT", 60, minimum=1)
     LOG_LEVEL = env_choice("REGULARS_LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR"))
     SECURE_HSTS_SECONDS = env_int("REGULARS_HSTS_SECONDS", 31536000 if PRODUCTION else 0, minimum=0)
 except EnvError as exc:  # one clear line instead of a traceback deep in Django
@@ -81,6 +85,7 @@ INSTALLED_APPS = [
     "regulars.accounts",
     "regulars.customers",
     "regulars.service",
+    "regulars.feedback",
     "regulars.web",
     "regulars.demo",
 ]
@@ -164,6 +169,10 @@ EMAIL_BACKEND = (
 )
 EMAIL_FILE_PATH = DATA_DIR / "mail"
 DEFAULT_FROM_EMAIL = EMAIL_FROM
+
+# Rate limits count in this cache: per process by default; with several server processes
+# the limit applies per process (an operator may configure a shared cache).
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -9,5 +9,6 @@ urlpatterns = [
     path("tickets/", include("regulars.service.ticket_urls")),
     path("service/figures/", include("regulars.service.figures_urls")),
     path("service/", include("regulars.service.care_urls")),
+    path("feedback/", include("regulars.feedback.urls")),
     path("", include("regulars.web.urls")),
 ]

@@ -37,6 +37,9 @@ class Capability(StrEnum):
     HANDLE_TICKETS = "handle_tickets"  # open, work on, hand over and resolve tickets
     MANAGE_SERVICE_LEVELS = "manage_service_levels"  # service levels and follow-up days
     VIEW_SERVICE_FIGURES = "view_service_figures"  # the service figures page
+    VIEW_FEEDBACK = "view_feedback"  # the feedback dashboard and everyone's comments
+    MANAGE_SURVEYS = "manage_surveys"  # which survey follows which event, the limits
+    HANDLE_RECOVERY = "handle_recovery"  # move service recoveries on
 
 
 POLICY: dict[Capability, Role] = {
@@ -53,6 +56,9 @@ POLICY: dict[Capability, Role] = {
     Capability.HANDLE_TICKETS: Role.STAFF,
     Capability.MANAGE_SERVICE_LEVELS: Role.MANAGER,
     Capability.VIEW_SERVICE_FIGURES: Role.MANAGER,
+    Capability.VIEW_FEEDBACK: Role.MANAGER,
+    Capability.MANAGE_SURVEYS: Role.MANAGER,
+    Capability.HANDLE_RECOVERY: Role.MANAGER,
 }
 
 

@@ -20,7 +20,7 @@ from regulars.core.money import quantize
 from regulars.core.permissions import Capability
 from regulars.customers.models import Customer
 from regulars.customers.search import index_customers
-from regulars.service import waiting
+from regulars.service import events, waiting
 from regulars.service.models import Channel, Visit, VisitLine
 
 
@@ -91,6 +91,7 @@ def log_visit(
             customer_ref=customer.public_id,
             fields=["visit"],
         )
+    events.after_visit_logged(visit)
     return visit
 
 

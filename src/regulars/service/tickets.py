@@ -24,6 +24,7 @@ from regulars.core.models import AuditAction
 from regulars.core.permissions import Capability, Role
 from regulars.core.versioned import write_if_unchanged
 from regulars.customers.models import Customer
+from regulars.service import events
 from regulars.service.flow import (
     ACTIVE,
     REOPENING,
@@ -112,6 +113,68 @@ def open_ticket(
     it is returned as it is, so a form sent twice opens one ticket.
     """
     check(actor, Capability.HANDLE_TICKETS, location.pk)
+    return _open(
+        actor=actor,
+        location=location,
+        customer=customer,
+        kind=kind,
+        subject=subject,
+        text=text,
+        priority=priority,
+        visit=visit,
+        assignee=assignee,
+        at=at,
+        request_key=request_key,
+    )
+
+
+@transaction.atomic
+def open_ticket_by_rule(
+    *,
+    location: Location,
+    customer: Customer,
+    kind: TicketKind | str,
+    subject: str,
+    text: str = "",
+    priority: Priority | str = Priority.NORMAL,
+    assignee: Any = None,
+    due_at: datetime | None = None,
+    at: datetime | None = None,
+    request_key: str | None = None,
+) -> Ticket:
+    """Open a ticket that no person opened: the business's own rule did (an unhappy
+    survey answer opening a service recovery, say). The timeline shows no actor;
+    ``due_at``, when given, replaces the service level's due time."""
+    return _open(
+        actor=None,
+        location=location,
+        customer=customer,
+        kind=kind,
+        subject=subject,
+        text=text,
+        priority=priority,
+        assignee=assignee,
+        at=at,
+        request_key=request_key,
+        due_at=due_at,
+    )
+
+
+def _open(
+    *,
+    actor: Any,
+    location: Location,
+    customer: Customer,
+    kind: TicketKind | str,
+    subject: str,
+    text: str,
+    priority: Priority | str,
+    assignee: Any,
+    at: datetime | None,
+    request_key: str | None,
+    visit: Visit | None = None,
+    due_at: datetime | None = None,
+) -> Ticket:
     if request_key:
         existing = Ticket.objects.filter(request_key=request_key).first()
         if existing is not None:
@@ -135,9 +198,9 @@ def open_ticket(
         location=location,
         subject=subject[:200],
         assignee=assignee,
-        created_by=actor,
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
         created_at=moment,
-        due_at=due_time(kind, priority, location, moment),
+        due_at=due_at or due_time(kind, priority, location, moment),
         request_key=request_key or None,
     )
     _event(
@@ -180,6 +243,28 @@ def move_ticket(
     and restarts the service-level clock.
     """
     check(actor, Capability.HANDLE_TICKETS, ticket.location_id)
+    return _move(actor, ticket, status, expected_version, text, at)
+
+
+@transaction.atomic
+def resolve_ticket_by_rule(*, ticket: Ticket, text: str = "", at: datetime | None = None) -> bool:
+    """Resolve an active ticket that a business rule settled (a service recovery that
+    ended); the timeline shows no actor. False when it was not active."""
+    fresh = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    if fresh.status not in ACTIVE:
+        return False
+    _move(None, fresh, TicketStatus.RESOLVED, fresh.version, text, at)
+    return True
+
+
+def _move(
+    actor: Any,
+    ticket: Ticket,
+    status: TicketStatus | str,
+    expected_version: int,
+    text: str,
+    at: datetime | None,
+) -> Ticket:
     moment = _now(at)
     current = ticket.status
     check_move(current, status)
@@ -210,6 +295,7 @@ def move_ticket(
     )
     if status == TicketStatus.RESOLVED:
         schedule_follow_up(ticket, moment)
+        events.after_ticket_resolved(ticket)
     return ticket
 
 
@@ -316,7 +402,7 @@ def set_service_level(
     return level
 
 
-def _escalation_contact(location_id: int) -> Any:
+def location_contact(location_id: int) -> Any:
     """Who overdue tickets of a location go to: its manager (the first by username
     when it has several), or its owner when it has none; None when it has neither."""
     for role in (Role.MANAGER, Role.OWNER):
@@ -343,7 +429,7 @@ def escalate_overdue(now: datetime | None = None) -> int:
         .order_by("id")
         .values_list("id", "location_id")
     )
-    contacts = {loc: _escalation_contact(loc) for loc in {loc for _id, loc in overdue}}
+    contacts = {loc: location_contact(loc) for loc in {loc for _id, loc in overdue}}
     Ticket.objects.filter(id__in=[ticket_id for ticket_id, _loc in overdue]).update(
         escalated_at=moment
     )

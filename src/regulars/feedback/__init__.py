@@ -1,0 +1,1 @@
+"""Feedback: survey instruments, invitations, responses and service recovery."""
