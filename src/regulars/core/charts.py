@@ -549,3 +549,140 @@ def _chart_id(
     digest = hashlib.blake2s(digest_size=5)
     digest.update(repr((kind, title, list(labels), [list(d) for d in data])).encode())
     return f"chart-{digest.hexdigest()}"
+
+
+IntervalSeries = tuple[
+    str, Sequence[Number | None], Sequence[Number | None], Sequence[Number | None]
+]
+
+
+def interval_chart(
+    labels: Sequence[str],
+    series: Sequence[IntervalSeries],
+    *,
+    title: str,
+    unit: str = "",
+    x_label: str = "",
+    joined: bool = True,
+    width: int = 640,
+    height: int = 260,
+    value_format: ValueFormat | None = None,
+    chart_id: str = "",
+) -> SafeString:
+    """Estimates with their confidence intervals, one series per (name, values, lows,
+    highs) over the shared ``labels``; ``None`` leaves a gap (a value without bounds is
+    drawn without its interval).
+
+    ``joined``: a line through the values over a shaded band from low to high (a trend
+    over time); otherwise a marker with an interval bar per label (categories). The
+    hidden table lists each value with its bounds. Raises ValueError when a sequence
+    has the wrong length or a value is not finite.
+    """
+    named: list[tuple[str, list[float | None], list[float | None], list[float | None]]] = []
+    for name, vals, lows, highs in series:
+        columns = [
+            [None if v is None else _as_float(v) for v in seq] for seq in (vals, lows, highs)
+        ]
+        if any(len(column) != len(labels) for column in columns):
+            raise ValueError(f"series {name!r} needs exactly one value and bounds per label")
+        named.append((str(name), columns[0], columns[1], columns[2]))
+    present = [v for _n1, *cols in named for col in cols for v in col if v is not None]
+    fmt = value_format or _default_format(present)
+    cid = chart_id or _chart_id(
+        "interval", title, labels, [col for _n2, *cols in named for col in cols]
+    )
+    if not labels or not any(v is not None for _n3, vals, _l, _h in named for v in vals):
+        return _empty(cid, title, width, height)
+
+    legend_rows = _legend_rows([name for name, *_rest in named], width)
+    legend_h = len(legend_rows) * (FONT_SIZE + 8) if len(named) > 1 else 0.0
+    frame, ticks = _frame(present, fmt, unit, x_label, width, height, top_extra=legend_h)
+    band = frame.width / len(labels)
+    summary = _line_summary(labels, [(name, vals) for name, vals, _l, _h in named], fmt, unit)
+    parts = [_open_svg(cid, title, summary, width, height)]
+    if legend_h:
+        parts.append(_legend(legend_rows))
+    parts.append(_y_axis(frame, ticks, fmt, unit))
+    spread = band * 0.12 if len(named) > 1 and not joined else 0.0
+    for index, (name, vals, lows, highs) in enumerate(named):
+        colour = PALETTE[index % len(PALETTE)]
+        dash = DASHES[index % len(DASHES)]
+        marker = MARKERS[index % len(MARKERS)]
+        shift = (index - (len(named) - 1) / 2) * spread
+
+        def x_of(i: int, shift: float = shift) -> float:
+            return frame.left + band * (i + 0.5) + shift
+
+        parts.append(f'<g class="series" data-series="{escape(name)}">')
+        bounded = [
+            None if lo is None or hi is None else (i, lo, hi)
+            for i, (lo, hi) in enumerate(zip(lows, highs, strict=True))
+        ]
+        if joined:
+            for run in _runs(bounded):
+                upper = " ".join(f"{_n(x_of(i))},{_n(frame.y(hi))}" for i, _lo, hi in run)
+                lower = " ".join(f"{_n(x_of(i))},{_n(frame.y(lo))}" for i, lo, _hi in reversed(run))
+                parts.append(
+                    f'<polygon class="band" points="{upper} {lower}" fill="{colour}" '
+                    f'fill-opacity="0.15" stroke="none" aria-hidden="true"/>'
+                )
+            path = _path([None if v is None else (x_of(i), frame.y(v)) for i, v in enumerate(vals)])
+            dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
+            if path:
+                parts.append(
+                    f'<path class="line" d="{path}" fill="none" stroke="{colour}" '
+                    f'stroke-width="2.5" stroke-linejoin="round"{dash_attr}/>'
+                )
+        else:
+            for item in bounded:
+                if item is None:
+                    continue
+                i, lo, hi = item
+                x, cap = x_of(i), min(8.0, band * 0.15)
+                parts.append(
+                    f'<path class="whisker" d="M{_n(x)} {_n(frame.y(lo))} L{_n(x)} '
+                    f"{_n(frame.y(hi))} M{_n(x - cap)} {_n(frame.y(lo))} L{_n(x + cap)} "
+                    f"{_n(frame.y(lo))} M{_n(x - cap)} {_n(frame.y(hi))} L{_n(x + cap)} "
+                    f'{_n(frame.y(hi))}" stroke="{colour}" stroke-width="2" fill="none" '
+                    f'aria-hidden="true"/>'
+                )
+        for i, v in enumerate(vals):
+            if v is None:
+                continue
+            tip = f"{name} — {labels[i]}: {_with_unit(fmt(v), unit)}"
+            if lows[i] is not None and highs[i] is not None:
+                tip += f" ({_interval_text(fmt, lows[i], highs[i])})"
+            parts.append(_marker(marker, x_of(i), frame.y(v), colour, tip, v))
+        parts.append("</g>")
+    parts.append(_x_axis(frame, labels, band, x_label))
+    parts.append("</svg>")
+    table: list[tuple[str, Sequence[float | None]]] = []
+    for name, vals, lows, highs in named:
+        table += [
+            (name, vals),
+            (_("%(name)s: 95%% interval from") % {"name": name}, lows),
+            (pgettext("interval", "to"), highs),
+        ]
+    parts.append(_table(title, labels, table, fmt, x_label))
+    return _figure(cid, parts)
+
+
+def _runs(
+    items: Sequence[tuple[int, float, float] | None],
+) -> list[list[tuple[int, float, float]]]:
+    """Consecutive non-None items (a band is broken where an interval is missing)."""
+    runs: list[list[tuple[int, float, float]]] = [[]]
+    for item in items:
+        if item is None:
+            if runs[-1]:
+                runs.append([])
+        else:
+            runs[-1].append(item)
+    return [run for run in runs if run]
+
+
+def _interval_text(fmt: ValueFormat, low: float | None, high: float | None) -> str:
+    return _("95%% interval %(low)s to %(high)s") % {
+        "low": fmt(low or 0.0),
+        "high": fmt(high or 0.0),
+    }

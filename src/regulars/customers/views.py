@@ -48,6 +48,7 @@ from regulars.customers.models import (
 LIST_PAGE_SIZE = 50
 HISTORY_PAGE_SIZE = 50
 PROFILE_TICKETS = 10
+PROFILE_ANSWERS = 5  # survey answers shown on the profile, newest first
 
 
 class HtmxHttpRequest(HttpRequest):
@@ -140,6 +141,11 @@ def _profile_context(
         "ticket_locations": {
             loc for loc in access.location_ids if access.can(Capability.HANDLE_TICKETS, loc)
         },
+        # Their newest survey answers with any service recovery, the same way (the
+        # feedback app sits above this one).
+        "survey_answers": customer.responses.select_related("location", "recovery").order_by(
+            "-submitted_at", "-id"
+        )[:PROFILE_ANSWERS],
     }
 
 
