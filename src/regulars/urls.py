@@ -10,5 +10,6 @@ urlpatterns = [
     path("service/figures/", include("regulars.service.figures_urls")),
     path("service/", include("regulars.service.care_urls")),
     path("feedback/", include("regulars.feedback.urls")),
+    path("s/", include("regulars.feedback.survey_urls")),
     path("", include("regulars.web.urls")),
 ]
