@@ -104,7 +104,7 @@ def test_an_unknown_instrument_is_refused(world: World) -> None:
 
 @pytest.mark.parametrize("percent", [-1, 101, 1000])
 def test_sampling_outside_0_to_100_percent_is_refused(world: World, percent: int) -> None:
-    with pytest.raises(SurveyError, match="between 0 and 100 %") as refused:
+    with pytest.raises(SurveyError, match="a whole number from 0 to 100") as refused:
         surveys.create_survey(actor=world.users["manager"], spec=spec(sampling_percent=percent))
     assert refused.value.field == "sampling_percent"
     assert Survey.objects.count() == 0
@@ -394,9 +394,9 @@ def test_the_limits_are_changed_on_the_list_page_and_bad_values_save_nothing(
     [
         ({"instruments": []}, "instruments", "Choose at least one instrument."),
         ({"instruments": ["csat", "mood"]}, "instruments", "“mood” is not an instrument."),
-        ({"sampling_percent": "150"}, "sampling_percent", "between 0 and 100 %"),
-        ({"sampling_percent": "-5"}, "sampling_percent", "between 0 and 100 %"),
-        ({"sampling_percent": "lots"}, "sampling_percent", "between 0 and 100 %"),
+        ({"sampling_percent": "150"}, "sampling_percent", "a whole number from 0 to 100"),
+        ({"sampling_percent": "-5"}, "sampling_percent", "a whole number from 0 to 100"),
+        ({"sampling_percent": "lots"}, "sampling_percent", "a whole number from 0 to 100"),
         ({"trigger": "recovery"}, "trigger", "follows a visit or a resolved ticket"),
         ({"channel": "pigeon"}, "channel", "Choose how the survey is sent."),
         ({"name": ""}, "name", "Give the survey a name."),

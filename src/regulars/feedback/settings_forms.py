@@ -36,12 +36,7 @@ def _filled_in(message: Any, values: dict[str, Any]) -> Any:
 POSITION_MESSAGE = _filled_in(
     _("The position is a whole number from 0 to %(high)s."), {"high": MAX_POSITION}
 )
-POSITION_ERRORS = {
-    "required": POSITION_MESSAGE,
-    "invalid": POSITION_MESSAGE,
-    "min_value": POSITION_MESSAGE,
-    "max_value": POSITION_MESSAGE,
-}
+POSITION_ERRORS = dict.fromkeys(("required", "invalid", "min_value", "max_value"), POSITION_MESSAGE)
 
 
 def _position_field() -> forms.IntegerField:
@@ -107,12 +102,10 @@ class SurveyForm(CleanTextMixin, forms.Form):
         max_value=100,
         initial=100,
         help_text=_("100: everyone the rules allow; 30: about three in ten."),
-        error_messages={
-            "required": _("The share of events invited is between 0 and 100 %."),
-            "invalid": _("The share of events invited is between 0 and 100 %."),
-            "min_value": _("The share of events invited is between 0 and 100 %."),
-            "max_value": _("The share of events invited is between 0 and 100 %."),
-        },
+        error_messages=dict.fromkeys(
+            ("required", "invalid", "min_value", "max_value"),
+            _("The share of events invited is a whole number from 0 to 100."),
+        ),
         widget=forms.NumberInput(attrs={"size": 4}),
     )
     active = forms.BooleanField(label=_("Active"), required=False, initial=True)
@@ -208,7 +201,7 @@ def _days_field(label: Any, bounds: tuple[int, int], message: Any) -> forms.Inte
         label=label,
         min_value=low,
         max_value=high,
-        error_messages={"required": text, "invalid": text, "min_value": text, "max_value": text},
+        error_messages=dict.fromkeys(("required", "invalid", "min_value", "max_value"), text),
         widget=forms.NumberInput(attrs={"size": 4}),
     )
 

@@ -33,6 +33,7 @@ from regulars.feedback.instruments import (
     ANCHORS,
     COMMENT,
     IMPORTANCE,
+    IMPORTANCE_TOTAL,
     ITEMS,
     QUESTIONS,
     WHY,
@@ -391,7 +392,12 @@ def _preview_in(survey: Survey, questions: list[Question], code: str, name: Any)
                         statements=statements,
                     )
                 )
-                shown.append(PreviewQuestion(text=str(IMPORTANCE), answer="100"))
+                shown.append(
+                    PreviewQuestion(
+                        text=str(IMPORTANCE),
+                        answer=_("%(points)s points") % {"points": IMPORTANCE_TOTAL},
+                    )
+                )
                 continue
             shown.append(PreviewQuestion(text=str(QUESTIONS[instrument]), answer=f"{low} … {high}"))
             if instrument == Instrument.NPS:

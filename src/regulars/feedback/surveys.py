@@ -180,7 +180,7 @@ def _clean_survey(spec: SurveySpec) -> dict[str, Any]:
             spec.sampling_percent,
             0,
             100,
-            _("The share of events invited is between 0 and 100 %."),
+            _("The share of events invited is a whole number from 0 to 100."),
             "sampling_percent",
         ),
         "active": bool(spec.active),
