@@ -99,10 +99,14 @@ def mark_opened(invitation: Invitation, *, now: datetime | None = None) -> None:
 
 
 @transaction.atomic
-def save_draft(invitation: Invitation, data: Mapping[str, Any]) -> dict[str, str]:
+def save_draft(
+    invitation: Invitation, data: Mapping[str, Any], *, now: datetime | None = None
+) -> dict[str, str]:
     """Keep the answers given so far (only the survey's own fields; values that fail
     their check are not kept). Returns the errors of what was given."""
-    locked = _usable(Invitation.objects.select_for_update().get(pk=invitation.pk), timezone.now())
+    locked = _usable(
+        Invitation.objects.select_for_update().get(pk=invitation.pk), now or timezone.now()
+    )
     questions = questions_of(locked)
     _answers, errors = read_answers(locked.survey, questions, data, final=False)
     allowed = set(field_names(locked.survey, questions))
