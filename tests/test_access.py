@@ -20,6 +20,7 @@ from regulars.service import promises, tickets, waiting
 from regulars.service.models import FollowUp
 from tests.conftest import PERSONAS, World
 from tests.factories import CustomerFactory, PreferenceFactory, VisitFactory
+from tests.feedback.helpers import invitation, make_survey, token_of
 
 ROLE_OF = {"owner": Role.OWNER, "manager": Role.MANAGER, "staff": Role.STAFF, "outsider": None}
 
@@ -84,6 +85,7 @@ def url_kwargs(world: World) -> dict[str, Any]:
         "promise_id": promise.public_id,
         "follow_up_id": FollowUp.objects.get(ticket=ticket).pk,
         "wait_id": wait.pk,
+        "token": token_of(invitation(make_survey(), world.bologna, customer)),
     }
 
 
@@ -109,9 +111,9 @@ def test_the_policy_gives_every_capability_a_role() -> None:
     assert set(POLICY) == set(Capability)
 
 
-def test_only_the_sign_in_page_is_open_to_anonymous_users() -> None:
+def test_only_the_sign_in_page_and_the_customers_survey_pages_are_open() -> None:
     open_pages = [name for name, pattern in all_named_urls() if _required(pattern)[0]]
-    assert open_pages == ["accounts:login"]
+    assert open_pages == ["accounts:login", "survey:answer", "survey:code", "survey:thanks"]
 
 
 @pytest.mark.parametrize("persona", PERSONAS)
