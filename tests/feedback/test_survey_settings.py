@@ -5,6 +5,7 @@ inviting a customer after their visit (once within the cooldown)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from html import unescape
 from typing import Any
@@ -15,6 +16,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import translation
 
 from regulars.feedback import surveys
 from regulars.feedback.invitations import policy, survey_url
@@ -34,6 +36,13 @@ from tests.conftest import World
 from tests.feedback.helpers import emailable_customer, invitation, make_survey
 
 ENGLISH = {"HTTP_ACCEPT_LANGUAGE": "en"}
+
+
+@pytest.fixture(autouse=True)
+def _in_english() -> Iterator[None]:
+    """Messages are compared in English, whatever language an earlier test left active."""
+    with translation.override("en"):
+        yield
 
 
 def spec(**changes: Any) -> SurveySpec:
@@ -231,7 +240,9 @@ def test_a_question_keeps_its_wording_per_language_and_needs_at_least_one(world:
 
 def test_a_rule_reads_as_one_line_of_words(world: World) -> None:
     survey = make_survey(location=world.bologna, sampling_percent=30)
-    assert rule_in_words(survey) == (
+    with translation.override("en"):
+        line = rule_in_words(survey)
+    assert line == (
         "After a visit · Bologna · CSAT, NPS · by email, else on the receipt · "
         "30 % of visits · active"
     )
@@ -437,7 +448,9 @@ def test_a_manager_edits_a_survey_on_its_page(world: World) -> None:
     )
     assert "The survey “Tickets” is saved." in text_of(saved)
     survey.refresh_from_db()
-    assert rule_in_words(survey) == (
+    with translation.override("en"):
+        line = rule_in_words(survey)
+    assert line == (
         "After a resolved ticket · Bologna · CES · by email only · 25 % of resolved tickets · "
         "inactive"
     )
