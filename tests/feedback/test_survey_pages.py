@@ -5,6 +5,7 @@ that change nothing."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -12,7 +13,7 @@ import pytest
 from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from regulars.customers.models import AddressForm, Customer
 from regulars.feedback.instruments import DIMENSIONS, ITEMS
@@ -44,10 +45,14 @@ IMPORTANCE = {
 
 
 @pytest.fixture(autouse=True)
-def _roomy_rate_limit(settings: Any) -> None:
-    """Each test starts with an empty rate-limit count and room for a whole survey."""
+def _roomy_rate_limit(settings: Any) -> Iterator[None]:
+    """Each test starts with an empty rate-limit count and room for a whole survey, and
+    leaves no browser language active behind it (LocaleMiddleware activates one per
+    request and never resets it)."""
     settings.SURVEY_RATE_LIMIT = 1000
     cache.clear()
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture

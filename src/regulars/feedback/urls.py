@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from regulars.feedback import dashboard_views, recovery_views
+from regulars.feedback import dashboard_views, recovery_views, slip_views
 from regulars.feedback import settings_views as survey_settings
 
 app_name = "feedback"
@@ -10,6 +10,7 @@ app_name = "feedback"
 urlpatterns = [
     path("", dashboard_views.dashboard, name="dashboard"),
     path("comments/", dashboard_views.comments, name="comments"),
+    path("invitations/<str:public_id>/slip/", slip_views.slip, name="slip"),
     path("recoveries/", recovery_views.recovery_list, name="recoveries"),
     path("recoveries/<str:public_id>/", recovery_views.recovery_detail, name="recovery"),
     path("surveys/", survey_settings.survey_list, name="surveys"),

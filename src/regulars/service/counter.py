@@ -30,12 +30,15 @@ from regulars.customers.models import Customer
 from regulars.customers.queries import get_customer_for
 from regulars.customers.quickadd import QuickAddForm
 from regulars.customers.search import search_customers
-from regulars.service import followups, services, waiting
+from regulars.service import after_visit, followups, services, waiting
 from regulars.service.forms import CounterVisitForm
 
 RESULTS = 8
 FOLLOW_UPS_SHOWN = 10  # the oldest follow-ups due at the location; the rest in "mine"
 SESSION_LOCATION = "counter_location"
+# Links offered after a visit was logged (the survey slip), kept for the page that a
+# plain form post redirects to: {"customer": public id, "links": [[label, url], ...]}.
+SESSION_AFTER_VISIT = "counter_after_visit"
 
 
 class HtmxHttpRequest(HttpRequest):
@@ -76,14 +79,27 @@ def _card_context(request: HttpRequest, customer: Customer, location: Location) 
 
 
 def _done(
-    request: HtmxHttpRequest, customer: Customer, location: Location, notice: str
+    request: HtmxHttpRequest,
+    customer: Customer,
+    location: Location,
+    notice: str,
+    links: list[after_visit.AfterVisitLink] | None = None,
 ) -> HttpResponse:
     """After a write: the customer's card with the notice (htmx), or the counter page
-    showing it (a plain form post: redirect, then the message)."""
+    showing it (a plain form post: redirect, then the message). ``links`` are offered
+    beside the notice (what to do next, such as printing the survey slip)."""
     if not request.htmx:
         messages.success(request, notice)
+        if links:
+            request.session[SESSION_AFTER_VISIT] = {
+                "customer": customer.public_id,
+                "links": [list(link) for link in links],
+            }
         return redirect(_counter_url(customer=customer.public_id, location=str(location.pk)))
-    context = _card_context(request, customer, location) | {"notice": notice}
+    context = _card_context(request, customer, location) | {
+        "notice": notice,
+        "after_visit": links or [],
+    }
     return render(request, "service/_counter_card.html", context)
 
 
@@ -109,6 +125,9 @@ def page(request: HtmxHttpRequest) -> HttpResponse:
     public_id = request.GET.get("customer", "")
     if public_id:
         context |= _card_context(request, get_customer_for(request.user, public_id), location)
+        kept = request.session.pop(SESSION_AFTER_VISIT, None)
+        if kept and kept.get("customer") == public_id:
+            context["after_visit"] = [tuple(link) for link in kept.get("links", [])]
     return render(request, "service/counter.html", context)
 
 
@@ -144,9 +163,9 @@ def log_visit(request: HtmxHttpRequest, public_id: str) -> HttpResponse:
     customer = get_customer_for(request.user, public_id)
     form = CounterVisitForm(request.POST, location=location, prefix="visit")
     if form.is_valid():
-        services.log_visit(actor=request.user, customer=customer, **form.visit_values())
+        visit = services.log_visit(actor=request.user, customer=customer, **form.visit_values())
         notice = _("Visit of %(name)s logged.") % {"name": customer.display_name}
-        return _done(request, customer, location, notice)
+        return _done(request, customer, location, notice, after_visit.links_after(visit))
     context = _card_context(request, customer, location) | {"visit_form": form}
     if not request.htmx:
         return render(
