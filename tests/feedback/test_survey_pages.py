@@ -283,6 +283,24 @@ def test_survey_pages_are_never_cached_and_send_no_referrer(invited: Invitation)
         assert response["Referrer-Policy"] == "no-referrer"
 
 
+def test_the_survey_sets_no_cookies_and_needs_none(invited: Invitation) -> None:
+    client = Client(enforce_csrf_checks=True)
+    page = client.get(link(invited))
+    answered = post(client, invited, "csat", csat="5")
+    assert page.cookies == {}
+    assert answered.status_code == 302
+    assert answered.cookies == {}
+    assert client.cookies == {}
+
+
+def test_the_page_names_the_invitations_language_whatever_the_browser_asks(
+    invited: Invitation,
+) -> None:
+    response = Client().get(link(invited), HTTP_ACCEPT_LANGUAGE="da")
+    assert response["Content-Language"] == "it"
+    assert '<html lang="it"' in html(response)
+
+
 def test_opening_the_link_marks_the_invitation_opened(invited: Invitation) -> None:
     assert invited.opened_at is None
     Client().get(link(invited))

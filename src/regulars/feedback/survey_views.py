@@ -22,6 +22,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 
 from regulars.core.ratelimit import allow, client_address
 from regulars.customers.models import AddressForm, Customer
@@ -44,7 +45,12 @@ View = Callable[..., HttpResponseBase]
 
 
 def public_page(view: View) -> View:
-    """Open to anyone, rate-limited per address, never cached, sending no referrer."""
+    """Open to anyone, rate-limited per address, never cached, sending no referrer.
+
+    No CSRF token either, so the pages set no cookie at all: the signed token in the URL
+    already is the secret a forged request would need, and the code page changes
+    nothing (browsers that refuse cookies, as some QR-scanner browsers do, still work).
+    """
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
@@ -58,7 +64,13 @@ def public_page(view: View) -> View:
         response["X-Robots-Tag"] = "noindex, nofollow"
         return response
 
-    return login_not_required(wrapper)
+    return login_not_required(csrf_exempt(wrapper))
+
+
+def _in(language: str, response: HttpResponse) -> HttpResponse:
+    """Say which language the page is in (LocaleMiddleware would name the browser's)."""
+    response["Content-Language"] = language
+    return response
 
 
 def _problem(request: HttpRequest, problem: LinkProblem, *, posted: bool = False) -> HttpResponse:
@@ -69,11 +81,16 @@ def _problem(request: HttpRequest, problem: LinkProblem, *, posted: bool = False
     with translation.override(invitation.language):
         context = {"business": invitation.location.name}
         if problem.kind == "expired":
-            return render(request, "feedback/survey/expired.html", context, status=410)
+            return _in(
+                invitation.language,
+                render(request, "feedback/survey/expired.html", context, status=410),
+            )
         # A second submit (double click, second tab) conflicts; opening the link again
         # after answering is simply a thank-you.
-        return render(
-            request, "feedback/survey/answered.html", context, status=409 if posted else 200
+        status = 409 if posted else 200
+        return _in(
+            invitation.language,
+            render(request, "feedback/survey/answered.html", context, status=status),
         )
 
 
@@ -146,7 +163,10 @@ def _render_step(
         "errors": error_links(step),
         "form_action": request.path,
     }
-    return render(request, "feedback/survey/step.html", context, status=status)
+    return _in(
+        invitation.language,
+        render(request, "feedback/survey/step.html", context, status=status),
+    )
 
 
 @public_page
@@ -227,11 +247,9 @@ def thanks(request: HttpRequest, token: str) -> HttpResponse:
     except LinkProblem as problem:
         if problem.kind != "answered" or problem.invitation is None:
             return _problem(request, problem)
-        with translation.override(problem.invitation.language):
-            return render(
-                request,
-                "feedback/survey/thanks.html",
-                {"business": problem.invitation.location.name},
-            )
+        language = problem.invitation.language
+        with translation.override(language):
+            context = {"business": problem.invitation.location.name}
+            return _in(language, render(request, "feedback/survey/thanks.html", context))
     # Not answered yet: the survey itself.
     return redirect("survey:answer", token=token)
