@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import translation
 
 from regulars.accounts.models import Location
 from tests.factories import LocationFactory, MembershipFactory, UserFactory
@@ -36,6 +37,16 @@ def _fast_password_hashing(settings: Any) -> None:
     """Full-strength PBKDF2 costs ~0.4 s per persona, most of a test's time; the tests
     need working password checks, not strong hashes."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _default_language() -> Any:
+    """Each test starts in the default language: a page answered in Russian (the locale
+    middleware activates the browser's language and leaves it active in the thread)
+    must not turn the next test's messages Russian."""
+    translation.deactivate()
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture

@@ -8,9 +8,10 @@ class FeedbackConfig(AppConfig):
 
     def ready(self) -> None:
         from regulars.customers.greeting import register_card_part
-        from regulars.feedback import subscriptions
+        from regulars.feedback import links, subscriptions
         from regulars.feedback.card import PARTS
 
         for key, builder in PARTS.items():
             register_card_part(key, builder)
         subscriptions.connect()
+        links.connect()
