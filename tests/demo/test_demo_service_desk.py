@@ -225,7 +225,10 @@ def test_first_contact_only_when_resolved_straight_from_open(made: Built) -> Non
 def test_due_times_come_from_the_service_levels_in_opening_hours(made: Built) -> None:
     timelines = _timelines()
     levels = {(s.kind, s.priority): s.resolve_within for s in ServiceLevel.objects.all()}
+    recoveries = set(Ticket.objects.exclude(recovery=None).values_list("id", flat=True))
     for ticket in _tickets():
+        if ticket.pk in recoveries:
+            continue  # due one business day after opening (tests/demo/test_demo_feedback.py)
         reopenings = [
             e.at
             for e in timelines[ticket.pk]
@@ -237,7 +240,7 @@ def test_due_times_come_from_the_service_levels_in_opening_hours(made: Built) ->
             start, levels[ticket.kind, ticket.priority], location.opening_hours, location.timezone
         )
         assert ticket.due_at == expected, ticket.public_id
-    resolved = Ticket.objects.exclude(resolved_at=None).exclude(due_at=None)
+    resolved = Ticket.objects.exclude(resolved_at=None).exclude(due_at=None).filter(recovery=None)
     late = sum(1 for r, d in resolved.values_list("resolved_at", "due_at") if r > d)
     assert 0 < late < 0.3 * resolved.count()  # most within their service level, some late
 
@@ -275,7 +278,8 @@ def test_tickets_open_with_what_the_customer_said_in_their_language(made: Built)
     for language in ("it", "da", "ru", "es", "en"):
         said[language] |= {say(s.said, language) for s in SCENARIOS}
         said[language] |= {say(t, language) for texts in RETURN_SAID.values() for t in texts}
-    openings = TicketEvent.objects.filter(kind="created").values_list(
+    # A service recovery's ticket opens with the survey answer (test_demo_feedback.py).
+    openings = TicketEvent.objects.filter(kind="created", ticket__recovery=None).values_list(
         "ticket__customer__language", "text"
     )
     languages = Counter()

@@ -41,6 +41,7 @@ from regulars.customers.models import (
     Tag,
 )
 from regulars.demo.catalogue import LOCATIONS, STAFF, TAGS
+from regulars.demo.feedback import FeedbackSummary, write_feedback
 from regulars.demo.people import CustomerPlan, Fact, PeoplePlanner, Rhythm, public_id
 from regulars.demo.service_desk import ServiceDeskSummary, write_service_desk
 from regulars.demo.visits import VisitPlanner, VisitRow
@@ -88,6 +89,8 @@ class DemoSummary:
     seconds: float = 0.0
     desk: ServiceDeskSummary = field(default_factory=ServiceDeskSummary)
     desk_seconds: float = 0.0  # of ``seconds``, the service desk's share
+    feedback: FeedbackSummary = field(default_factory=FeedbackSummary)
+    feedback_seconds: float = 0.0  # of ``seconds``, the survey feedback's share
     # The rhythm each customer was planned with, by public id (empty when not created).
     rhythms: dict[str, Rhythm] = field(default_factory=dict)
 
@@ -100,7 +103,8 @@ class DemoSummary:
             f"Demo business created in {self.seconds:.1f} s: {self.locations} locations, "
             f"{self.staff} staff, {self.customers:,} customers "
             f"({self.organisations} organisations), {self.visits:,} visits over two years, "
-            f"{self.visits_today} of them today.\n{self._describe_desk()}"
+            f"{self.visits_today} of them today.\n{self._describe_desk()}\n"
+            f"{self.feedback.describe()}"
         )
 
     def _describe_desk(self) -> str:
@@ -210,6 +214,17 @@ def generate(
         rng, rows=rows, customer_pks=pks, plans=plans, locations=locations, users=users, now=moment
     )
     desk_seconds = clock.monotonic() - desk_started
+    feedback_started = clock.monotonic()
+    feedback = write_feedback(
+        rng, rows=rows, customer_pks=pks, plans=plans, locations=locations, users=users, now=moment
+    )
+    # The recoveries' complaint tickets are in the service desk's queue too.
+    desk.tickets += feedback.tickets
+    desk.active += feedback.tickets_active
+    desk.overdue += feedback.tickets_overdue
+    desk.follow_ups += feedback.follow_ups
+    desk.follow_ups_today += feedback.follow_ups_today
+    feedback_seconds = clock.monotonic() - feedback_started
     audit.record(
         actor=users["owner"],
         action=AuditAction.CREATE,
@@ -228,6 +243,8 @@ def generate(
         seconds=clock.monotonic() - started,
         desk=desk,
         desk_seconds=desk_seconds,
+        feedback=feedback,
+        feedback_seconds=feedback_seconds,
         rhythms={p.public_id: p.rhythm for p in plans},
     )
 
