@@ -62,7 +62,7 @@ def load(split: str, language: str) -> list[Row]:
 
 
 def _load_file(split: str, language: str) -> list[Row]:
-    rows = []
+    rows: list[Row] = []
     path = DATA / split / f"{language}.jsonl"
     if split == "dev_more" and not path.exists():
         return rows

@@ -137,3 +137,61 @@ def test_licensed_lexicons_cover_words_our_own_lexicon_lacks() -> None:
     assert score_sentiment("Magnificent.", "en").label == "positive"
     assert score_sentiment("Katastrofal.", "da").label == "negative"
     assert score_sentiment("Orribile.", "it").label == "negative"
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("Would be nice if you opened earlier.", "en"),
+        ("Sarebbe bello avere il latte di avena.", "it"),
+        ("Det kunne være fedt med havremælk.", "da"),
+        ("Было бы здорово, если бы было овсяное молоко.", "ru"),
+        ("Estaría bien que tuvierais leche de avena.", "es"),
+        ("Do you do gift vouchers?", "en"),
+    ],
+)
+def test_suggestions_and_plain_questions_are_neutral(text: str, language: str) -> None:
+    assert score_sentiment(text, language).label == "neutral"
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [("Thanks", "en"), ("Grazie", "it"), ("Tak", "da"), ("Спасибо", "ru"), ("Gracias", "es")],
+)
+def test_a_thank_you_alone_is_mildly_positive(text: str, language: str) -> None:
+    result = score_sentiment(text, language)
+    assert result.label == "positive"
+    assert result.score < score_sentiment("Excellent", "en").score
+
+
+@pytest.mark.parametrize(
+    ("not_very", "not_plain", "language"),
+    [
+        ("Not very friendly.", "Not friendly.", "en"),
+        ("Non molto gentili.", "Non gentili.", "it"),
+        ("Ikke særlig venlige.", "Ikke venlige.", "da"),
+        ("Не очень вежливые.", "Не вежливые.", "ru"),
+        ("No muy amables.", "No amables.", "es"),
+    ],
+)
+def test_not_very_is_a_mild_complaint(not_very: str, not_plain: str, language: str) -> None:
+    mild = score_sentiment(not_very, language)
+    assert mild.label == "negative"
+    assert mild.score > score_sentiment(not_plain, language).score
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "expected"),
+    [
+        ("Emailed three times, no reply.", "en", "negative"),
+        ("Tre mail e nessuna risposta.", "it", "negative"),
+        ("Tre mails uden svar.", "da", "negative"),
+        ("Три письма, ни одного ответа.", "ru", "negative"),
+        ("Tres correos y ni una respuesta.", "es", "negative"),
+        ("Вкусные круассаны, классные эклеры.", "ru", "positive"),
+        ("Camareros majísimos y muy serviciales.", "es", "positive"),
+        ("Zero interest in helping.", "en", "negative"),
+    ],
+)
+def test_broader_vocabulary_and_inflections(text: str, language: str, expected: str) -> None:
+    assert score_sentiment(text, language).label == expected

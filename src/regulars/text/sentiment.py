@@ -25,7 +25,10 @@ How a comment is scored:
    (but, ma, men, но, pero, …) halves what came before it in the sentence and weighs
    what follows by ``AFTER_CONTRAST``; a concession (though, anche se, selvom, хотя,
    aunque) only ends a clause; a balancing word (either, neanche, tampoco, "но и не")
-   makes its sentence lukewarm (× ``BALANCED``); ``!`` strengthens its sentence. Negative valences
+   makes its sentence lukewarm (× ``BALANCED``); ``!`` strengthens its sentence; a
+   suggestion formula (would be nice, sarebbe, было бы, …) damps its sentence
+   (× ``SUGGESTION``) and so does a plain question ending in one ``?`` (× ``QUESTION``);
+   a negated intensifier softens ("not very good": × ``NEGATED_INTENSIFIER``). Negative valences
    count ``NEGATIVITY`` times: a complaint among praise is what a business needs to see.
 4. The total ``s`` becomes ``score = s / sqrt(s² + ALPHA)``; ``|score| < NEUTRAL_BAND``
    is neutral.
@@ -68,6 +71,9 @@ AFTER_CONCESSION: Final = 1.0
 BALANCED: Final = 0.3
 NEGATIVITY: Final = 1.3
 EXCLAMATION: Final = 0.15
+SUGGESTION: Final = 0.25
+NEGATED_INTENSIFIER: Final = 0.7
+QUESTION: Final = 0.4
 ALPHA: Final = 6.0
 NEUTRAL_BAND: Final = 0.3
 SENTIX_MIN: Final = 0.6
@@ -293,6 +299,7 @@ def score_sentiment(text: str, language: str) -> Sentiment:
     modifier: tuple[int, float] | None = None
     after_weight = 1.0
     balanced = False
+    suggestion = False
     words = 0
 
     def close_clause(end: int) -> None:
@@ -303,8 +310,15 @@ def score_sentiment(text: str, language: str) -> Sentiment:
 
     def close_sentence(end: int) -> None:
         nonlocal sentence_start, sentence_first_item, after_weight, modifier, balanced
-        bangs = sum(1 for t in tokens[sentence_start:end] if t == "!")
+        nonlocal suggestion
+        span = tokens[sentence_start:end]
+        bangs = sum(1 for t in span if t == "!")
         boost = (1 + EXCLAMATION * min(bangs, 3)) * (BALANCED if balanced else 1.0)
+        if suggestion:
+            boost *= SUGGESTION
+        elif span.count("?") == 1 and span[-1] == "?":
+            # A plain question asks rather than judges; "??" is usually indignant.
+            boost *= QUESTION
         for item in items[sentence_first_item:]:
             item[3] *= boost
         sentences.append((sentence_start, end))
@@ -313,6 +327,7 @@ def score_sentiment(text: str, language: str) -> Sentiment:
         after_weight = 1.0
         modifier = None
         balanced = False
+        suggestion = False
 
     i = 0
     while i < len(tokens):
@@ -336,6 +351,9 @@ def score_sentiment(text: str, language: str) -> Sentiment:
             negated_until = words + length + NEGATION_SCOPE
         elif kind == "modifier":
             modifier = (words + length + MODIFIER_SCOPE, value)
+        elif kind == "suggestion":
+            # "would be nice if…", "please bring back…": a wish, not a verdict.
+            suggestion = True
         elif kind == "balance":
             # "not bad, but not great either": a lukewarm comparison, neither side wins.
             negated_until = words + length + NEGATION_SCOPE
@@ -351,10 +369,13 @@ def score_sentiment(text: str, language: str) -> Sentiment:
                 after_weight = AFTER_CONCESSION
         elif kind == "value":
             v = value
+            negated = words < negated_until
             if modifier is not None and words < modifier[0]:
-                v *= modifier[1]
+                # "not very good" is milder than "not good": a negated intensifier
+                # softens instead of strengthening.
+                v *= NEGATED_INTENSIFIER if negated and modifier[1] > 1 else modifier[1]
                 modifier = None
-            if words < negated_until:
+            if negated:
                 v *= NEGATION
                 negated_until = -1
             if v < 0:
