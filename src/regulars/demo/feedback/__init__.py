@@ -21,20 +21,20 @@ import json
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from regulars.accounts.models import Location
 from regulars.demo.catalogue import LOCATIONS, STAFF, say
 from regulars.demo.feedback.phrases import REMEMBERED
-from regulars.demo.feedback.plan import (
+from regulars.demo.feedback.plan import Planner
+from regulars.demo.feedback.records import (
     COOLDOWN_DAYS,
     LINK_DAYS,
     SURVEYS,
     Answer,
     Invite,
     Planned,
-    Planner,
     Rescue,
     Resolved,
 )
@@ -61,7 +61,6 @@ from regulars.service.models import Channel, FollowUp, Ticket, TicketEvent, Visi
 __all__ = ["FeedbackSummary", "write_feedback"]
 
 BATCH = 2000
-NEVER = datetime.max.replace(tzinfo=UTC)
 
 
 @dataclass
@@ -185,7 +184,7 @@ def _tickets(
             customer=plan_of[customer],
             location=place_of[location],
             assignee=assignee,
-            at=at or NEVER,  # never: the query asks for resolved tickets
+            at=at,
             reopened=reopened,
             visit_id=visit,
             in_person=channel == Channel.IN_PERSON,
@@ -206,6 +205,7 @@ def _tickets(
                 "kind",
             )
         )
+        if at is not None
     ]
     complaints: dict[int, list[tuple[datetime, datetime | None]]] = {}
     for customer, created, done, status in (

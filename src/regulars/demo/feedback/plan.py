@@ -16,7 +16,6 @@ import base64
 import bisect
 import math
 import random
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
@@ -26,23 +25,30 @@ from django.utils import translation
 from django.utils.translation import gettext
 
 from regulars.demo.catalogue import LOCATIONS, say
+from regulars.demo.feedback.answers import comments, level_of, quality, scores, subject
 from regulars.demo.feedback.phrases import (
     CALLED,
-    COMPLAINT_WEIGHTS,
-    COMPLAINTS,
     GONE,
-    MIXED,
-    PRAISE,
     REMEDIES,
-    REQUEST_EASY,
-    REQUEST_HARD,
     WON_BACK,
+)
+from regulars.demo.feedback.records import (
+    COOLDOWN_DAYS,
+    LINK_DAYS,
+    SURVEYS,
+    Answer,
+    Invite,
+    Planned,
+    Rescue,
+    Resolved,
+    Showcase,
+    SurveySpec,
 )
 from regulars.demo.people import CustomerPlan, Rhythm, public_id
 from regulars.demo.service_desk.phrases import OUTCOMES
 from regulars.demo.service_desk.play import CRON_DELAY, Customer, Desk, Play, Stop, Where
 from regulars.feedback.answers import SurveyAnswers
-from regulars.feedback.instruments import DIMENSIONS, IMPORTANCE_TOTAL, ITEMS, Instrument
+from regulars.feedback.instruments import Instrument
 from regulars.feedback.models import (
     ChannelRule,
     InvitationStatus,
@@ -56,146 +62,23 @@ from regulars.service.flow import FollowUpOutcome, Priority, TicketKind, TicketS
 from regulars.service.models import Channel, TicketEventKind
 from regulars.text.comments import CommentAnalysis, analyse_comment
 
-COOLDOWN_DAYS = 90
-LINK_DAYS = 14
 R = RecoveryStatus
 I = Instrument
 LANGUAGES = frozenset(code for code, _name in settings.LANGUAGES)
 
 
-@dataclass(frozen=True)
-class SurveySpec:
-    name: str
-    trigger: str
-    instruments: tuple[str, ...]
-    sampling: int  # percent
-    location: str | None  # location name; None: every location
-    asks_remembered: bool = False  # the custom question "Did we remember what you like?"
-
-
-# In rule order (the first that matches an event applies). The quality survey is long,
-# so it runs at one location only, ahead of the general one there, on a tenth of the
-# visits; it asks for recommendation too, so both cafés have an NPS.
-SURVEYS: tuple[SurveySpec, ...] = (
-    SurveySpec("Service quality", Trigger.VISIT, (I.QUALITY, I.CSAT, I.NPS), 10, "Copenhagen"),
-    SurveySpec("After a visit", Trigger.VISIT, (I.CSAT, I.NPS), 20, None, asks_remembered=True),
-    SurveySpec("After a resolved request", Trigger.TICKET_RESOLVED, (I.CES, I.CSAT), 100, None),
-)
-
 # How the answers lean (added to the latent mood, whose spread is about 1).
 WARM, COLD = "olga", "luca"
 STAFF_LEAN = {WARM: 0.45, COLD: -0.45}
 LOCATION_LEAN = {"Bologna": 0.0, "Copenhagen": 0.15}
-CSAT_CUTS = (-1.3, -0.8, -0.1, 0.7)  # mood → CSAT 1..5
-# The quality survey: what people expect of a café, and how far here falls short.
-EXPECTED = {
-    "reliability": 6.3,
-    "responsiveness": 6.1,
-    "assurance": 5.9,
-    "empathy": 5.6,
-    "tangibles": 5.3,
-}
-GAP = {
-    "reliability": -0.4,
-    "responsiveness": -1.2,
-    "assurance": -0.3,
-    "empathy": -0.2,
-    "tangibles": 0.0,
-}
-IMPORTANCE_SHAPE = {
-    "reliability": 6.0,
-    "responsiveness": 6.0,
-    "assurance": 4.0,
-    "empathy": 4.0,
-    "tangibles": 2.5,
-}
+# Those who will not come back in the next 90 days (the visits are planned already)
+# were less happy: the answers lead, the visits follow.
+STAYS_AWAY_LEAN = -0.9
 # Who answers: by e-mail, from a receipt; anonymous walk-ins take a receipt code home
 # now and then (most leave the receipt on the counter).
 ANSWER_RATE: dict[str, float] = {InviteChannel.EMAIL: 0.47, InviteChannel.RECEIPT: 0.40}
 ANONYMOUS_ANSWER_RATE = 0.2
 ANONYMOUS_RECEIPT_TAKEN = 0.25
-
-
-@dataclass
-class Answer:
-    public_id: str
-    at: datetime
-    answers: SurveyAnswers
-    analysis: CommentAnalysis | None
-    detractor: bool
-    remembered: int | None = None  # the custom question: 1 yes, 0 no
-
-
-@dataclass
-class Invite:
-    key: str
-    survey: int  # index into SURVEYS
-    location: int
-    customer: int | None  # CustomerPlan.index
-    staff: str | None
-    visit_id: int | None
-    ticket_id: int | None
-    trigger: str
-    channel: str
-    language: str
-    created_at: datetime
-    public_id: str
-    nonce: str
-    short_code: str
-    status: str = InvitationStatus.CREATED
-    sent_at: datetime | None = None
-    opened_at: datetime | None = None
-    answer: Answer | None = None
-
-    @property
-    def expires_at(self) -> datetime:
-        return self.created_at + timedelta(days=LINK_DAYS)
-
-
-@dataclass
-class Rescue:
-    """A service recovery and the complaint ticket it opened."""
-
-    public_id: str
-    invite: Invite
-    play: Play
-    status: str = R.OPEN
-    contacted_at: datetime | None = None
-    remedy_at: datetime | None = None
-    resurveyed_at: datetime | None = None
-    closed_at: datetime | None = None
-    remedy: str = ""
-    note: str = ""
-    resurvey: Invite | None = None
-
-
-@dataclass(frozen=True)
-class Resolved:
-    """A resolved service-desk ticket, as the ticket survey sees it."""
-
-    pk: int
-    customer: int  # CustomerPlan.index
-    location: int
-    assignee: str | None
-    at: datetime
-    reopened: int
-    visit_id: int | None
-    in_person: bool
-    complaint: bool
-
-
-@dataclass
-class Showcase:
-    customer: int  # CustomerPlan.index
-    visit: int  # position in the visits
-    state: str  # the recovery's state now
-
-
-@dataclass
-class Planned:
-    invites: list[Invite] = field(default_factory=list)
-    rescues: list[Rescue] = field(default_factory=list)
-    showcases: list[Showcase] = field(default_factory=list)
 
 
 @cache
@@ -227,6 +110,7 @@ class Planner:
         self.out = Planned()
         self.traits: dict[int, float] = {}
         self.last_invited: dict[int, datetime] = {}
+        self.visit_times: dict[int, list[datetime]] = {}  # plan index → their visits, in order
         self.blocked_until: dict[int, datetime] = {}  # a recovery of theirs is under way
         self.ids: set[str] = set()
         self.codes: set[str] = set()
@@ -253,6 +137,7 @@ class Planner:
             events = by_customer.get(plan.index)
             if events:
                 events.sort(key=lambda e: (e[0], e[1]))
+                self.visit_times[plan.index] = [at for at, _k, t in events if t is None]
                 self._customer(plan, events)
         self._walk_ins()
         self._showcases(by_customer)
@@ -327,6 +212,8 @@ class Planner:
             wait = 0
         self.last_invited[plan.index] = at
         mood = self._mood(invite, self._trait(plan), wait, ticket)
+        if self._stays_away(plan, at):
+            mood += STAYS_AWAY_LEAN
         if showcase is not None:
             mood = -2.2
         answer = self._answer(invite, mood, plan, sure=showcase is not None)
@@ -495,6 +382,15 @@ class Planner:
             mood -= 0.3
         return mood
 
+    def _stays_away(self, plan: CustomerPlan, at: datetime) -> bool:
+        """No visit in the 90 days after ``at`` (with those 90 days over by now)."""
+        horizon = at + timedelta(days=COOLDOWN_DAYS)
+        if horizon > self.now:
+            return False
+        times = self.visit_times.get(plan.index, [])
+        later = bisect.bisect_right(times, at)
+        return later == len(times) or times[later] > horizon
+
     def _delay(self) -> timedelta:
         hours = min(self.rng.lognormvariate(math.log(7), 1.1), LINK_DAYS * 24 - 2)
         return timedelta(hours=hours)
@@ -513,7 +409,7 @@ class Planner:
             return None
         survey = SURVEYS[invite.survey]
         given = self._scores(survey, mood)
-        level = _level(given)
+        level = level_of(given)
         self._texts(given, invite, level, sure=sure)
         if I.QUALITY in survey.instruments:
             self._quality(given, mood, invite)
@@ -544,69 +440,14 @@ class Planner:
         return answer
 
     def _scores(self, survey: SurveySpec, mood: float, *, floor: bool = False) -> SurveyAnswers:
-        rng = self.rng
-        given = SurveyAnswers()
-        if I.CSAT in survey.instruments:
-            given.csat = 1 + bisect.bisect(CSAT_CUTS, mood)
-        if I.NPS in survey.instruments:
-            given.nps = _clamp(round(7.9 + 1.6 * mood + rng.gauss(0, 0.8)), 0, 10)
-        if I.CES in survey.instruments:
-            given.ces = _clamp(round(5.5 + 1.1 * (mood - 0.4) + rng.gauss(0, 0.7)), 1, 7)
-        if floor:  # asked again after a recovery, and happy
-            given.csat = None if given.csat is None else max(given.csat, 4)
-            given.nps = None if given.nps is None else max(given.nps, 8)
-            given.ces = None if given.ces is None else max(given.ces, 5)
-        return given
+        return scores(self.rng, survey.instruments, mood, floor=floor)
 
     def _texts(self, given: SurveyAnswers, invite: Invite, level: str, *, sure: bool) -> None:
-        rng = self.rng
-        language = invite.language
-        if invite.trigger == Trigger.TICKET_RESOLVED:
-            pool = REQUEST_EASY if level == "high" else REQUEST_HARD
-            if level == "low" or rng.random() < 0.6:
-                given.comment = say(rng.choice(pool), language)
-            return
-        if level == "high":
-            first, second = rng.sample(PRAISE, 2)
-        elif level == "mid":
-            first, second = rng.choice(MIXED), rng.choice(PRAISE)
-        else:
-            first = rng.choice(COMPLAINTS[self._complaint(invite)])
-            second = rng.choice(COMPLAINTS[self._complaint(invite)])
-        unhappy = level == "low" or sure
-        why = given.nps is not None and (unhappy or rng.random() < 0.5)
-        if why:
-            given.why = say(first, language)
-        if rng.random() < (0.3 if unhappy else 0.2) or (unhappy and not why):
-            given.comment = say(second if why else first, language)
-        if given.comment == given.why:
-            given.comment = ""
-
-    def _complaint(self, invite: Invite) -> str:
-        weights = dict(COMPLAINT_WEIGHTS)
-        if invite.visit_id is not None and invite.staff == COLD:
-            weights["staff_friendliness"] *= 4
-        topics = list(weights)
-        return self.rng.choices(topics, [weights[t] for t in topics])[0]
+        cold = invite.visit_id is not None and invite.staff == COLD
+        comments(self.rng, given, invite.trigger, invite.language, level, sure=sure, cold=cold)
 
     def _quality(self, given: SurveyAnswers, mood: float, invite: Invite) -> None:
-        rng = self.rng
-        lean = 0.8 * (mood - 0.4)
-        for item in ITEMS:
-            expected: int | None = _clamp(round(EXPECTED[item.dimension] + rng.gauss(0, 0.6)), 1, 7)
-            perceived: int | None = _clamp(
-                round(EXPECTED[item.dimension] + GAP[item.dimension] + lean + rng.gauss(0, 0.7)),
-                1,
-                7,
-            )
-            if rng.random() < 0.04:
-                expected = None
-            if rng.random() < 0.04:
-                perceived = None
-            if expected is not None or perceived is not None:
-                given.quality[(item.dimension, item.number)] = (expected, perceived)
-        if rng.random() < 0.9:
-            given.importance = _points(rng)
+        quality(self.rng, given, mood)
 
     # -- recoveries ---------------------------------------------------------------------
 
@@ -624,7 +465,7 @@ class Planner:
             priority=Priority.HIGH,
             customer=Customer(self.customer_pks[plan.index], plan),
             visit_id=None,
-            subject=_subject(answer.answers, invite.language),
+            subject=subject(answer.answers, invite.language),
             takeover=False,
         )
         said = "\n".join(t for t in (answer.answers.why, answer.answers.comment) if t)
@@ -734,44 +575,3 @@ class Planner:
         if answer.detractor:  # the analysis misread the thanks: keep the scores only
             given.comment = ""
             answer.analysis, answer.detractor = None, is_detractor(given, None)
-
-
-def _clamp(value: int, low: int, high: int) -> int:
-    return max(low, min(high, value))
-
-
-def _level(given: SurveyAnswers) -> str:
-    if (given.csat is not None and given.csat <= 2) or (given.nps is not None and given.nps <= 6):
-        return "low"
-    if given.ces is not None and given.ces <= 2:
-        return "low"
-    if given.csat == 5 or (given.nps is not None and given.nps >= 9):
-        return "high"
-    return "mid"
-
-
-def _points(rng: random.Random) -> dict[str, int]:
-    """Importance: 100 points in steps of 5, shared out by a random leaning."""
-    weights = {d: rng.gammavariate(IMPORTANCE_SHAPE[d], 1.0) for d in DIMENSIONS}
-    total = sum(weights.values())
-    steps = IMPORTANCE_TOTAL // 5
-    raw = {d: w / total * steps for d, w in weights.items()}
-    points = {d: math.floor(v) for d, v in raw.items()}
-    left = steps - sum(points.values())
-    for d in sorted(DIMENSIONS, key=lambda d: points[d] - raw[d])[:left]:
-        points[d] += 1
-    return {d: 5 * p for d, p in points.items()}
-
-
-def _subject(given: SurveyAnswers, language: str) -> str:
-    """The recovery ticket's subject, as ``feedback.recovery`` words it in the language
-    the survey was answered in."""
-    with translation.override(language):
-        scores = []
-        if given.nps is not None:
-            scores.append(gettext("NPS %(score)s") % {"score": given.nps})
-        if given.csat is not None:
-            scores.append(gettext("CSAT %(score)s") % {"score": given.csat})
-        if not scores:
-            scores.append(gettext("a negative comment"))
-        return gettext("Unhappy survey answer (%(scores)s)") % {"scores": ", ".join(scores)}
