@@ -1,7 +1,10 @@
 """Comment analysis (regulars.text.comments) on the labelled comment sets.
 
-``python -m bench.text [--quick]`` scores the held-out eval set (bench/data/comments/eval)
-per language: sentiment accuracy and macro-F1 (positive/neutral/negative), topic
+``python -m bench.text [--quick]`` scores the held-out sets per language: ``eval`` is
+bench/data/comments/eval (written by the lexicons' author before them) together with
+bench/data/comments/eval_independent (written by another author who never saw the
+lexicons or the other sets); each is also reported on its own as extra fields. Per
+language: sentiment accuracy and macro-F1 (positive/neutral/negative), topic
 micro- and macro-F1 (multi-label; macro over the topics that occur in that language's
 set), language-detection accuracy (the customer's language given as a *wrong* fallback,
 so only detection can get it right on long texts; short texts are excluded), and
@@ -51,14 +54,19 @@ class Row:
 
 
 DEV_PARTS = ("dev_only", "dev_more")
+EVAL_PARTS = ("eval_first", "eval_independent")
+DIRECTORY = {"dev_only": "dev", "eval_first": "eval"}
 
 
 def load(split: str, language: str) -> list[Row]:
     """Rows of a split: ``dev`` is dev + dev_more (all development data), ``dev_only``
-    the directory ``dev`` alone."""
+    the directory ``dev`` alone; ``eval`` is both held-out sets, ``eval_first`` the
+    directory ``eval`` alone."""
     if split == "dev":
         return [row for part in DEV_PARTS for row in load(part, language)]
-    return _load_file("dev" if split == "dev_only" else split, language)
+    if split == "eval":
+        return [row for part in EVAL_PARTS for row in load(part, language)]
+    return _load_file(DIRECTORY.get(split, split), language)
 
 
 def _load_file(split: str, language: str) -> list[Row]:
@@ -180,6 +188,10 @@ def main(argv: list[str] | None = None) -> int:
 
     results = {lang: evaluate(main_split, lang, limit) for lang in LANGUAGES}
     other = {lang: evaluate(other_split, lang, limit) for lang in LANGUAGES}
+    parts = {
+        part: {lang: evaluate(part, lang, limit) for lang in LANGUAGES}
+        for part in (EVAL_PARTS if main_split == "eval" else DEV_PARTS)
+    }
     if args.errors:
         _print_errors(main_split, limit)
     texts = [(r.text, lang) for lang in LANGUAGES for r in load(main_split, lang)[:limit]]
@@ -207,6 +219,12 @@ def main(argv: list[str] | None = None) -> int:
             f"topics micro-F1 {r['topics_micro_f1']:.3f} macro-F1 {r['topics_macro_f1']:.3f}; "
             f"language {r['language_correct']}/{r['language_n']}"
         )
+    for part, by_language in parts.items():
+        for lang, r in by_language.items():
+            print(
+                f"  {part} {lang}: n={r['n']} sentiment macro-F1 {r['sentiment_macro_f1']:.3f}; "
+                f"topics macro-F1 {r['topics_macro_f1']:.3f}"
+            )
     for lang, r in other.items():
         print(
             f"{other_split} {lang}: sentiment macro-F1 {r['sentiment_macro_f1']:.3f}; "
@@ -226,6 +244,17 @@ def main(argv: list[str] | None = None) -> int:
         "detector_load_s": round(load_seconds, 3),
         "per_language": {lang: rounded(r) for lang, r in results.items()},
         f"{other_split}_per_language": {lang: rounded(r) for lang, r in other.items()},
+        "parts": {
+            part: {
+                lang: {
+                    "n": r["n"],
+                    "sentiment_macro_f1": round(r["sentiment_macro_f1"], 4),
+                    "topics_macro_f1": round(r["topics_macro_f1"], 4),
+                }
+                for lang, r in by_language.items()
+            }
+            for part, by_language in parts.items()
+        },
         "sentiment_macro_f1_vs_baseline": {
             lang: round(r["sentiment_macro_f1"] / r["baseline_sentiment_macro_f1"], 3)
             for lang, r in results.items()
