@@ -111,20 +111,19 @@ def _submit(
     status, page = client.request("GET", path + "?step=comment")
     page_ms = (time.perf_counter() - started) * 1000
     time.sleep(think_s)
-    token = _CSRF_INPUT.search(page.decode("utf-8", "replace"))
-    if status != 200 or token is None:
+    if status != 200 or b'name="step"' not in page:
         with lock:
             phase.errors += 1
-            phase.failures.append(f"GET {path}: {status}")
+            if len(phase.failures) < 5:
+                phase.failures.append(f"GET {path}: {status} {page[:300]!r}")
         return
-    body = urlencode(
-        {
-            "csrfmiddlewaretoken": token.group(1),
-            "step": "comment",
-            "comment": item.comment,
-            "action": "submit",
-        }
-    )
+    fields = {"step": "comment", "comment": item.comment, "action": "submit"}
+    # The survey pages set no cookie and ask no CSRF token (the signed link is the
+    # secret); should a token appear in the form, send it as a browser would.
+    token = _CSRF_INPUT.search(page.decode("utf-8", "replace"))
+    if token is not None:
+        fields["csrfmiddlewaretoken"] = token.group(1)
+    body = urlencode(fields)
     headers = {"Content-Type": "application/x-www-form-urlencoded", "Referer": "http://x" + path}
     started = time.perf_counter()
     try:
@@ -210,6 +209,8 @@ def measure_submissions(
             _stop(proc)
         log.close()
 
+    if not submit.latency_ms or not saturated.latency_ms:
+        raise SystemExit("no submission got through:\n  " + "\n  ".join(submit.failures[:5]))
     from regulars.feedback.models import Response
 
     recorded = Response.objects.count()

@@ -30,9 +30,9 @@ submission p95 ≤ 50 ms under 16 concurrent clients with no errors.
     (gunicorn, 2 workers) on a free loopback port, with ``REGULARS_SURVEY_RATE_LIMIT``
     raised: every client comes from 127.0.0.1, and the per-address limit would stop the
     benchmark rather than a flood. 16 client threads (``bench.counter.Client``) each
-    open the last step (``GET /s/<token>/?step=comment`` — the form's CSRF token and
-    cookie) and post it (``step=comment``, ``comment``, ``action=submit``), waiting
-    ``--think`` seconds (0.25, as ``bench.counter``: a customer reading and pressing
+    open the last step (``GET /s/<token>/?step=comment``; the survey pages set no
+    cookie and ask no CSRF token, the signed link is the secret) and post it
+    (``step=comment``, ``comment``, ``action=submit``), waiting ``--think`` seconds (0.25, as ``bench.counter``: a customer reading and pressing
     send) after each answer: 5 unmeasured submissions per client, then 200 each
     (``--quick``: 15). Only the POSTs are timed; a submission fails unless it answers
     302 (to the thank-you page), and the number of responses recorded must match.
@@ -145,10 +145,11 @@ def main(argv: list[str] | None = None) -> int:
         default=0.25,
         help="seconds each client waits between an answer and its next request",
     )
+    parser.add_argument("--submissions", type=int, help="measured submissions per client")
     args = parser.parse_args(argv)
     rows = QUICK_ROWS if args.quick else FULL_ROWS
     repeat = QUICK_REPEAT if args.quick else FULL_REPEAT
-    per_client = QUICK_SUBMISSIONS if args.quick else FULL_SUBMISSIONS
+    per_client = args.submissions or (QUICK_SUBMISSIONS if args.quick else FULL_SUBMISSIONS)
 
     data_dir = temp_dir("feedback")
     try:
