@@ -32,10 +32,11 @@ submission p95 ≤ 50 ms under 16 concurrent clients with no errors.
     benchmark rather than a flood. 16 client threads (``bench.counter.Client``) each
     open the last step (``GET /s/<token>/?step=comment``; the survey pages set no
     cookie and ask no CSRF token, the signed link is the secret) and post it
-    (``step=comment``, ``comment``, ``action=submit``), waiting ``--think`` seconds (0.25, as ``bench.counter``: a customer reading and pressing
-    send) after each answer: 5 unmeasured submissions per client, then 200 each
-    (``--quick``: 15). Only the POSTs are timed; a submission fails unless it answers
-    302 (to the thank-you page), and the number of responses recorded must match.
+    (``step=comment``, ``comment``, ``action=submit``), waiting ``--think`` seconds
+    (0.25, as ``bench.counter``: a customer reading and pressing send) after each
+    answer: 5 unmeasured submissions per client, then 200 each (``--quick``: 15).
+    Only the POSTs are timed; a submission fails unless it answers 302 (to the
+    thank-you page), and the number of responses recorded must match.
     Figures ``submit_p95_ms`` (target 50) and ``submit_errors`` (target 0). Baseline:
     the same clients GET ``/s/`` (the receipt code page) as many times with the same
     waits; its p95 and the ratio are extra fields. Then as many submissions again back
