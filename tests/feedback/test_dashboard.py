@@ -375,3 +375,18 @@ def test_the_dashboard_figures_of_a_hand_checked_set() -> None:
     assert topics["wait"].by_bucket == (pytest.approx(2 / 3), pytest.approx(1.0))
     assert topics["coffee"].by_bucket == (pytest.approx(2 / 3), pytest.approx(0.0))
     assert [t.topic for t in f.topics] == ["wait", "coffee"]  # most mentioned first
+
+
+def test_recent_answers_point_to_the_same_period_ninety_days_earlier(
+    world: World, answered: list[Response]
+) -> None:
+    html = (
+        world.client("manager")
+        .get("/feedback/", {"start": "2026-09-01", "end": "2026-12-07"})
+        .content.decode()
+    )
+    match = re.search(r'data-loyalty-earlier>.*?href="\?([^"]+)"', html, flags=re.DOTALL)
+    assert match is not None
+    shifted = match.group(1).replace("&amp;", "&")
+    assert "start=2026-06-03" in shifted
+    assert "end=2026-09-08" in shifted

@@ -31,6 +31,7 @@ from regulars.core.localtime import local_today
 from regulars.core.money import _babel_locale
 from regulars.core.permissions import Capability
 from regulars.feedback.dashboard import (
+    RETURN_DAYS,
     DashboardFigures,
     FeedbackFilter,
     RecoveryFunnel,
@@ -70,7 +71,18 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         arrays, _topics = load_arrays(flt)
         figures = compute_dashboard(arrays, period=flt.period)
         context.update(_Presenter(form, flt).present(figures, recovery_funnel(flt)))
+        context["loyalty_earlier"] = _earlier_period_query(request, form.cleaned_data)
     return render(request, "feedback/dashboard.html", context)
+
+
+def _earlier_period_query(request: HttpRequest, data: dict[str, Any]) -> str:
+    """The same filter, every date 90 days earlier: answers whose 90 days have passed,
+    for the "do they come back?" section when the chosen period is too recent."""
+    query = request.GET.copy()
+    for name in ("start", "end"):
+        if data.get(name):
+            query[name] = (data[name] - timedelta(days=RETURN_DAYS)).isoformat()
+    return query.urlencode()
 
 
 @requires(Capability.VIEW_FEEDBACK)
