@@ -11,6 +11,7 @@ items). Five million answers take well under a second per measure.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -26,6 +27,7 @@ from regulars.analytics.stats import (
     is_small_sample,
     mean_interval,
     optional_interval,
+    t_quantile,
     wilson_interval,
 )
 
@@ -44,10 +46,23 @@ def _scale_counts(scores: npt.ArrayLike, low: int, high: int, name: str) -> tupl
 def _mean_from_counts(counts: Sequence[int], low: int) -> MeanEstimate:
     """Mean with t interval computed from a frequency table of integer answers."""
     n = int(sum(counts))
-    if n == 0:
-        return mean_interval([])
+    if n < 2:  # nothing, or one answer: no spread to build an interval from
+        values = np.arange(low, low + len(counts), dtype=np.float64)
+        return mean_interval(np.repeat(values, np.asarray(counts, dtype=np.int64)))
+    # The same t interval as ``mean_interval`` from the frequency table, without
+    # expanding it back into one value per answer.
+    weights = np.asarray(counts, dtype=np.float64)
     values = np.arange(low, low + len(counts), dtype=np.float64)
-    return mean_interval(np.repeat(values, np.asarray(counts, dtype=np.int64)))
+    mean = float(weights @ values / n)
+    var = float(weights @ (values - mean) ** 2 / (n - 1))
+    half = t_quantile(0.975, n - 1) * math.sqrt(var / n)
+    return MeanEstimate(
+        n=n,
+        mean=mean,
+        sd=math.sqrt(var),
+        ci=Interval(mean - half, mean + half),
+        small_sample=is_small_sample(n),
+    )
 
 
 # --- NPS ---------------------------------------------------------------------------------
