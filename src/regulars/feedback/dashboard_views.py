@@ -307,6 +307,7 @@ class _Presenter:
                         [b.nps_ci.high if b.nps_ci else None for b in buckets],
                     )
                 ],
+                # xgettext:no-python-format
                 title=_("Net Promoter Score with its 95% interval"),
                 x_label=x_label,
                 width=800,
@@ -322,6 +323,7 @@ class _Presenter:
                         [b.csat_mean_ci.high if b.csat_mean_ci else None for b in buckets],
                     )
                 ],
+                # xgettext:no-python-format
                 title=_("Mean satisfaction (1–5) with its 95% interval"),
                 x_label=x_label,
                 width=800,
@@ -359,6 +361,7 @@ class _Presenter:
                     [d.gap_ci.high if d.gap_ci else None for d in q.dimensions],
                 )
             ],
+            # xgettext:no-python-format
             title=_("Quality gap by dimension with its 95% interval"),
             joined=False,
             width=800,
