@@ -5,22 +5,19 @@ figures module computes, this module only formats for the user's locale."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
-from typing import Any, cast
+from typing import Any
 
 from babel.numbers import format_decimal, format_percent
-from django import forms
 from django.contrib.auth import get_user_model
-from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import translation
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
+from django.utils.translation import ngettext
 
 from regulars.accounts.access import access_for, requires
-from regulars.accounts.models import Location, person_name
+from regulars.accounts.period_filter import PeriodFilterForm
 from regulars.core.charts import bar_chart, line_chart
 from regulars.core.localtime import local_today
 from regulars.core.money import _babel_locale
@@ -28,73 +25,9 @@ from regulars.core.permissions import Capability
 from regulars.service.figures import Rate, ServiceFigures, service_figures
 from regulars.service.flow import ReturnReason, TicketKind
 
-DEFAULT_DAYS = 90  # the last 90 days, today included
-MAX_DAYS = 3 * 365 + 1  # three years, one leap day included
 
-
-class _PersonChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
-    def label_from_instance(self, obj: Any) -> str:
-        return person_name(obj)
-
-
-class FiguresForm(forms.Form):
-    """Blank dates mean the default period: the last 90 days ending today."""
-
-    start = forms.DateField(
-        label=gettext_lazy("From"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-    )
-    end = forms.DateField(
-        label=pgettext_lazy("date range", "To"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-    )
-    location = forms.ChoiceField(label=gettext_lazy("Location"), required=False)
-    staff = _PersonChoiceField(
-        label=gettext_lazy("Staff member"),
-        queryset=None,
-        required=False,
-        empty_label=gettext_lazy("Anyone"),
-    )
-
-    def __init__(
-        self,
-        data: Any,
-        *,
-        locations: list[Location],
-        people: QuerySet[Any],
-        today: date,
-    ) -> None:
-        # Blank or missing dates show (and mean) the default period.
-        filled = data.copy()
-        defaults = {"start": today - timedelta(days=DEFAULT_DAYS - 1), "end": today}
-        for key, value in defaults.items():
-            if not filled.get(key):
-                filled[key] = value.isoformat()
-        super().__init__(filled)
-        self.locations = locations
-        location = cast(forms.ChoiceField, self.fields["location"])
-        location.choices = [("", _("Any location"))] + [
-            (str(loc.pk), loc.name) for loc in locations
-        ]
-        cast(_PersonChoiceField, self.fields["staff"]).queryset = people
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean() or {}
-        start, end = cleaned.get("start"), cleaned.get("end")
-        if start is not None and end is not None:
-            if end < start:
-                self.add_error("end", _("The end date is before the start date."))
-            elif (end - start).days + 1 > MAX_DAYS:
-                self.add_error("start", _("Choose a period of at most three years."))
-        return cleaned
-
-    def chosen_locations(self) -> list[Location]:
-        picked = self.cleaned_data.get("location")
-        if not picked:
-            return self.locations
-        return [loc for loc in self.locations if str(loc.pk) == picked]
+class FiguresForm(PeriodFilterForm):
+    """The service figures' filter: period, location, staff member."""
 
 
 @dataclass(frozen=True)
