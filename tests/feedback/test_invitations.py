@@ -197,3 +197,20 @@ def test_links_expire_after_the_policy_s_days(world: World, days: int) -> None:
     made = _invite(world, _visit(world, CustomerFactory()))
     assert isinstance(made, Invitation)
     assert made.expires_at - made.created_at == timedelta(days=days)
+
+
+def test_a_failing_survey_rule_never_fails_the_committed_visit(
+    world: World, monkeypatch: pytest.MonkeyPatch, django_capture_on_commit_callbacks: Any
+) -> None:
+    from regulars.feedback import subscriptions
+
+    def broken(**kwargs: Any) -> None:
+        raise RuntimeError("the survey rules are broken")
+
+    monkeypatch.setattr(subscriptions, "invite_after", broken)
+    make_survey()
+    customer = emailable_customer(world.bologna)
+    with django_capture_on_commit_callbacks(execute=True):
+        visit = _visit(world, customer, at=datetime.now(UTC))
+    assert customer.visits.filter(pk=visit.pk).exists()
+    assert Invitation.objects.count() == 0

@@ -15,6 +15,20 @@ log = logging.getLogger(__name__)
 
 
 def on_visit_logged(sender: Any, visit: Visit, **kwargs: Any) -> None:
+    try:
+        _invite_after_visit(visit)
+    except Exception:  # the visit is committed: a survey problem must not fail its page
+        log.exception("no survey invitation after visit %s", visit.public_id)
+
+
+def on_ticket_resolved(sender: Any, ticket: Ticket, **kwargs: Any) -> None:
+    try:
+        _invite_after_resolution(ticket)
+    except Exception:  # the resolution is committed: a survey problem must not fail it
+        log.exception("no survey invitation after ticket %s", ticket.public_id)
+
+
+def _invite_after_visit(visit: Visit) -> None:
     result = invite_after(
         trigger=Trigger.VISIT,
         location=visit.location,
@@ -25,7 +39,7 @@ def on_visit_logged(sender: Any, visit: Visit, **kwargs: Any) -> None:
     log.debug("visit %s: %s", visit.public_id, result)
 
 
-def on_ticket_resolved(sender: Any, ticket: Ticket, **kwargs: Any) -> None:
+def _invite_after_resolution(ticket: Ticket) -> None:
     if hasattr(ticket, "recovery"):
         return  # a recovery's own ticket: the recovery asks again itself
     result = invite_after(
