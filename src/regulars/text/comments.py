@@ -4,15 +4,19 @@
 (language.py; the customer's language when the text is short or ambiguous) and hands
 the text to the current backend, which returns a ``CommentAnalysis``.
 
-The backend is anything with the ``CommentAnalyser`` shape. The default,
-``LexiconAnalyser``, uses lexicons and rules (sentiment.py, topics.py): no model
-download, thousands of comments a second, explainable. A business can plug in a local
-transformer model later without touching callers: wrap it in a class with ``analyse``
-and ``analyse_many`` returning ``CommentAnalysis`` (topic keys from ``TOPICS``) and call
+The backend is anything with the ``CommentAnalyser`` shape. The default is
+``LearnedAnalyser`` (learned.py): small per-language linear models over hashed word and
+character n-grams plus the lexicon's own signals, trained on labelled comments, whose
+weights ship in ``data/model/``. When those weights are missing, the default is
+``LexiconAnalyser``, which uses lexicons and rules only (sentiment.py, topics.py): no
+model, thousands of comments a second, explainable; it stays available for callers
+that want it explicitly. A business can plug in a local transformer model later
+without touching callers: wrap it in a class with ``analyse`` and ``analyse_many``
+returning ``CommentAnalysis`` (topic keys from ``TOPICS``) and call
 ``set_default_analyser(MyModelAnalyser())`` once at start-up; ``get_analyser()`` is
-what ``analyse_comment`` uses, and ``set_default_analyser(None)`` restores the lexicon
-backend. There is no setting or registry to configure: the choice is one call, made
-by whoever starts the process.
+what ``analyse_comment`` uses, and ``set_default_analyser(None)`` restores the default
+(``default_analyser()``). There is no setting or registry to configure: the choice is
+one call, made by whoever starts the process.
 
 No Django here (see ARCHITECTURE.md).
 """
@@ -35,6 +39,7 @@ __all__ = [
     "LexiconAnalyser",
     "analyse_comment",
     "analyse_comments",
+    "default_analyser",
     "get_analyser",
     "set_default_analyser",
 ]
@@ -78,7 +83,7 @@ class CommentAnalyser(Protocol):
 
 
 class LexiconAnalyser:
-    """The default backend: lexicons and rules, no model. Thread-safe, stateless."""
+    """Lexicons and rules, no model (the fallback backend). Thread-safe, stateless."""
 
     def analyse(self, text: str, language: str) -> CommentAnalysis:
         sentiment = score_sentiment(text, language)
@@ -95,27 +100,44 @@ class LexiconAnalyser:
         return [self.analyse(text, language) for text, language in items]
 
 
-_DEFAULT = LexiconAnalyser()
 _lock = threading.Lock()
-_current: CommentAnalyser = _DEFAULT
+_default: CommentAnalyser | None = None
+_current: CommentAnalyser | None = None  # None: the default
+
+
+def default_analyser() -> CommentAnalyser:
+    """``LearnedAnalyser`` when its weights ship, else ``LexiconAnalyser`` (built once)."""
+    global _default
+    default = _default
+    if default is None:
+        from .learned import LearnedAnalyser, weights_present  # learned.py imports this module
+
+        with _lock:
+            default = _default
+            if default is None:
+                default = LearnedAnalyser() if weights_present() else LexiconAnalyser()
+                _default = default
+    return default
 
 
 def get_analyser() -> CommentAnalyser:
     """The backend ``analyse_comment`` uses now."""
-    return _current
+    current = _current
+    return default_analyser() if current is None else current
 
 
 def set_default_analyser(analyser: CommentAnalyser | None) -> CommentAnalyser:
-    """Make ``analyser`` the backend for this process (``None``: the lexicon default).
+    """Make ``analyser`` the backend for this process (``None``: ``default_analyser()``).
 
     Returns the previous backend, so a caller (or a test) can put it back.
     """
     global _current
     if analyser is not None and not isinstance(analyser, CommentAnalyser):
         raise TypeError("an analyser needs analyse(text, language) and analyse_many(items)")
+    fallback = default_analyser()
     with _lock:
-        previous = _current
-        _current = _DEFAULT if analyser is None else analyser
+        previous = fallback if _current is None else _current
+        _current = analyser
     return previous
 
 

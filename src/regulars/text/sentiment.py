@@ -241,7 +241,10 @@ class Sentiment:
 
     ``clauses`` holds, per clause (split at punctuation and contrast words), the token
     span and its weighted valence: ``(first_token, end_token, valence)``. ``sentences``
-    is the same per sentence.
+    is the same per sentence. ``rules`` lists the lexicon and rule hits as ``(token
+    index, kind)``: ``negator``, ``modifier``, ``contrast``, ``concession``,
+    ``balance``, ``suggestion``, or ``positive`` / ``negative`` for a valence word
+    (its own sign, before any rule); the learned backend uses them as features.
     """
 
     label: Label
@@ -250,6 +253,7 @@ class Sentiment:
     tokens: tuple[str, ...]
     clauses: tuple[tuple[int, int, float], ...]
     sentences: tuple[tuple[int, int, float], ...]
+    rules: tuple[tuple[int, str], ...] = ()
 
 
 def label_for(score: float) -> Label:
@@ -301,6 +305,7 @@ def score_sentiment(text: str, language: str) -> Sentiment:
     balanced = False
     suggestion = False
     words = 0
+    rules: list[tuple[int, str]] = []
 
     def close_clause(end: int) -> None:
         nonlocal clause_start, negated_until
@@ -347,6 +352,7 @@ def score_sentiment(text: str, language: str) -> Sentiment:
             i += 1
             continue
         length, (kind, value) = found
+        rules.append((i, kind if kind != "value" else "positive" if value > 0 else "negative"))
         if kind == "negator":
             negated_until = words + length + NEGATION_SCOPE
         elif kind == "modifier":
@@ -402,6 +408,7 @@ def score_sentiment(text: str, language: str) -> Sentiment:
         tokens=tuple(tokens),
         clauses=tuple((a, b, v) for (a, b), v in zip(clauses, clause_values, strict=True)),
         sentences=tuple((a, b, v) for (a, b), v in zip(sentences, sentence_values, strict=True)),
+        rules=tuple(rules),
     )
 
 
