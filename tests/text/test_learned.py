@@ -192,3 +192,13 @@ def test_analyse_comment_uses_the_learned_backend_by_default(analyser: LearnedAn
     assert isinstance(get_analyser(), LearnedAnalyser)
     text = "Ho aspettato un'ora e nessuno si è scusato."
     assert analyse_comment(text, "it") == analyser.analyse(text, "it")
+
+
+def test_warming_up_loads_every_language_s_weights_before_the_first_comment() -> None:
+    from regulars.text.comments import warm_up
+    from regulars.text.learned import LearnedAnalyser
+
+    analyser = warm_up()
+    assert isinstance(analyser, LearnedAnalyser)
+    loaded = {lang for lang, p in analyser._predictors.items() if p is not None}
+    assert loaded == set(LANGUAGES)

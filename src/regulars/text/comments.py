@@ -28,7 +28,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
-from .language import detect_language
+from .language import detect_language, load_detector
 from .sentiment import Label, score_sentiment
 from .topics import TOPICS, find_topics
 
@@ -139,6 +139,19 @@ def set_default_analyser(analyser: CommentAnalyser | None) -> CommentAnalyser:
         previous = fallback if _current is None else _current
         _current = analyser
     return previous
+
+
+def warm_up() -> CommentAnalyser:
+    """Load the language detector and the default backend's data now, so the first
+    survey a server process receives is answered as fast as the next (a web server
+    calls it once per process at start; nothing else needs to). Returns the backend."""
+    from .learned import LearnedAnalyser  # learned.py imports this module
+
+    load_detector()
+    analyser = default_analyser()
+    if isinstance(analyser, LearnedAnalyser):
+        analyser.load()
+    return analyser
 
 
 def analyse_comment(text: str, customer_language: str) -> CommentAnalysis:
