@@ -185,7 +185,7 @@ class Planner:
         if ticket is None:
             row = self.rows[k]
             invite = self._invite(
-                key=f"demo:visit:{self.visit_ids[k]}",
+                key=f"demo:visit:{k}",  # the visit's place in the plan: the same on every database
                 survey=survey,
                 location=row.location,
                 customer=plan,
@@ -236,7 +236,7 @@ class Planner:
             if rng.random() >= ANONYMOUS_RECEIPT_TAKEN:
                 continue
             invite = self._invite(
-                key=f"demo:visit:{self.visit_ids[k]}",
+                key=f"demo:visit:{k}",  # the visit's place in the plan: the same on every database
                 survey=survey,
                 location=row.location,
                 customer=None,
