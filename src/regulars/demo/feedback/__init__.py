@@ -181,6 +181,7 @@ def _tickets(
     resolved = [
         Resolved(
             pk=pk,
+            public_id=public_id,
             customer=plan_of[customer],
             location=place_of[location],
             assignee=assignee,
@@ -190,11 +191,12 @@ def _tickets(
             in_person=channel == Channel.IN_PERSON,
             complaint=kind == TicketKind.COMPLAINT,
         )
-        for pk, customer, location, assignee, at, reopened, visit, channel, kind in (
+        for pk, public_id, customer, location, assignee, at, reopened, visit, channel, kind in (
             Ticket.objects.filter(resolved_at__isnull=False)
             .order_by("id")
             .values_list(
                 "pk",
+                "public_id",
                 "customer_id",
                 "location_id",
                 "assignee__username",

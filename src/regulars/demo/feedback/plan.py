@@ -198,7 +198,7 @@ class Planner:
             wait = row.wait_seconds or 0
         else:
             invite = self._invite(
-                key=f"demo:ticket:{ticket.pk}:{ticket.reopened}",
+                key=f"demo:ticket:{ticket.public_id}:{ticket.reopened}",
                 survey=survey,
                 location=ticket.location,
                 customer=plan,

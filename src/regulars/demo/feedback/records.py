@@ -96,6 +96,7 @@ class Resolved:
     """A resolved service-desk ticket, as the ticket survey sees it."""
 
     pk: int
+    public_id: str  # the same on every database (the key of its invitation)
     customer: int  # CustomerPlan.index
     location: int
     assignee: str | None
