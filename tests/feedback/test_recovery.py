@@ -192,3 +192,27 @@ def test_a_manager_of_another_location_does_not_see_the_recovery(
     client.force_login(other)
     assert client.get(f"/feedback/recoveries/{unhappy.public_id}/").status_code == 404
     assert unhappy.public_id not in client.get("/feedback/recoveries/").content.decode()
+
+
+def test_the_complaint_is_worded_for_the_location_s_staff_not_in_the_customer_s_language(
+    world: World,
+) -> None:
+    from django.utils import translation
+
+    danish = emailable_customer(world.bologna, language="da", email="bo@example.com")
+    invited = invitation(make_survey(), world.bologna, danish, now=MONDAY)
+    with translation.override("da"):  # the survey page runs in the customer's language
+        response = submit_response(invited, {"csat": "1", "nps": "2"}, now=MONDAY)
+    ticket = Recovery.objects.get(response=response).ticket
+    assert ticket is not None
+    with translation.override(world.bologna.language):
+        expected = translation.gettext("Unhappy survey answer (%(scores)s)") % {
+            "scores": ", ".join(
+                [
+                    translation.gettext("NPS %(score)s") % {"score": 2},
+                    translation.gettext("CSAT %(score)s") % {"score": 1},
+                ]
+            )
+        }
+    assert ticket.subject == expected
+    assert expected.startswith("Unhappy") is False  # the Italian wording, not the English

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from regulars.accounts.access import check
@@ -84,15 +84,18 @@ def recovery_due(location: Location, start: datetime) -> datetime:
     )
 
 
-def _subject(response: Response) -> str:
-    scores = []
-    if response.nps is not None:
-        scores.append(_("NPS %(score)s") % {"score": response.nps})
-    if response.csat is not None:
-        scores.append(_("CSAT %(score)s") % {"score": response.csat})
-    if not scores:
-        scores.append(_("a negative comment"))
-    return _("Unhappy survey answer (%(scores)s)") % {"scores": ", ".join(scores)}
+def recovery_subject(*, nps: int | None, csat: int | None, language: str) -> str:
+    """The recovery ticket's subject, in ``language``: the location's, for its staff (the
+    survey itself was answered in the customer's)."""
+    with translation.override(language):
+        scores = []
+        if nps is not None:
+            scores.append(_("NPS %(score)s") % {"score": nps})
+        if csat is not None:
+            scores.append(_("CSAT %(score)s") % {"score": csat})
+        if not scores:
+            scores.append(_("a negative comment"))
+        return _("Unhappy survey answer (%(scores)s)") % {"scores": ", ".join(scores)}
 
 
 def after_response(response: Response, *, now: datetime | None = None) -> Recovery | None:
@@ -122,7 +125,7 @@ def open_recovery(response: Response, *, now: datetime | None = None) -> Recover
         location=location,
         customer=response.customer,  # type: ignore[arg-type]
         kind=TicketKind.COMPLAINT,
-        subject=_subject(response),
+        subject=recovery_subject(nps=response.nps, csat=response.csat, language=location.language),
         text=said,
         priority=Priority.HIGH,
         assignee=location_contact(location.pk),

@@ -7,9 +7,6 @@ import bisect
 import math
 import random
 
-from django.utils import translation
-from django.utils.translation import gettext
-
 from regulars.demo.catalogue import say
 from regulars.demo.feedback.phrases import (
     COMPLAINT_WEIGHTS,
@@ -160,17 +157,3 @@ def points(rng: random.Random) -> dict[str, int]:
     for d in sorted(DIMENSIONS, key=lambda d: points[d] - raw[d])[:left]:
         points[d] += 1
     return {d: 5 * p for d, p in points.items()}
-
-
-def subject(given: SurveyAnswers, language: str) -> str:
-    """The recovery ticket's subject, as ``feedback.recovery`` words it in the language
-    the survey was answered in."""
-    with translation.override(language):
-        scores = []
-        if given.nps is not None:
-            scores.append(gettext("NPS %(score)s") % {"score": given.nps})
-        if given.csat is not None:
-            scores.append(gettext("CSAT %(score)s") % {"score": given.csat})
-        if not scores:
-            scores.append(gettext("a negative comment"))
-        return gettext("Unhappy survey answer (%(scores)s)") % {"scores": ", ".join(scores)}

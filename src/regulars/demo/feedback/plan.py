@@ -25,7 +25,7 @@ from django.utils import translation
 from django.utils.translation import gettext
 
 from regulars.demo.catalogue import LOCATIONS, say
-from regulars.demo.feedback.answers import comments, level_of, quality, scores, subject
+from regulars.demo.feedback.answers import comments, level_of, quality, scores
 from regulars.demo.feedback.phrases import (
     CALLED,
     GONE,
@@ -56,7 +56,7 @@ from regulars.feedback.models import (
     RecoveryStatus,
     Trigger,
 )
-from regulars.feedback.recovery import recovery_due
+from regulars.feedback.recovery import recovery_due, recovery_subject
 from regulars.feedback.responses import is_detractor
 from regulars.service.flow import FollowUpOutcome, Priority, TicketKind, TicketStatus
 from regulars.service.models import Channel, TicketEventKind
@@ -465,7 +465,11 @@ class Planner:
             priority=Priority.HIGH,
             customer=Customer(self.customer_pks[plan.index], plan),
             visit_id=None,
-            subject=subject(answer.answers, invite.language),
+            subject=recovery_subject(
+                nps=answer.answers.nps,
+                csat=answer.answers.csat,
+                language=where.location.language,
+            ),
             takeover=False,
         )
         said = "\n".join(t for t in (answer.answers.why, answer.answers.comment) if t)
