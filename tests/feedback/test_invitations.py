@@ -7,6 +7,8 @@ from typing import Any
 
 import pytest
 from django.core import mail
+from django.utils import translation
+from django.utils.translation import gettext
 
 from regulars.customers.services import record_consent
 from regulars.feedback.invitations import Skip, invite_after, send_invitation
@@ -172,6 +174,11 @@ def test_a_resolved_ticket_invites_with_its_own_survey(
     made = Invitation.objects.get(ticket=ticket)
     assert (made.trigger, made.channel) == ("ticket", "email")
     assert len(mail.outbox) == 1
+    # The e-mail asks about the request (not a visit), in the customer's language.
+    with translation.override(customer.language):
+        asked = gettext("How did %(business)s handle your request?") % {"business": "Bologna"}
+    assert asked != "How did Bologna handle your request?"
+    assert mail.outbox[0].subject == asked
 
 
 def test_an_email_that_cannot_be_sent_is_recorded_not_raised(world: World, settings: Any) -> None:

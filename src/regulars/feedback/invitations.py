@@ -246,10 +246,20 @@ def send_invitation(invitation_id: int) -> bool:
         return False
     with translation.override(invitation.language):
         values = {"business": invitation.location.name}
-        subject = _("How was your visit to %(business)s?") % values
+        about_request = invitation.trigger == Trigger.TICKET_RESOLVED
+        subject = (
+            _("How did %(business)s handle your request?")
+            if about_request
+            else _("How was your visit to %(business)s?")
+        ) % values
         body = "\n\n".join(
             [
-                _("Thank you for coming to %(business)s.") % values,
+                (
+                    _("Thank you for your request to %(business)s.")
+                    if about_request
+                    else _("Thank you for coming to %(business)s.")
+                )
+                % values,
                 _(
                     "Would you tell us how it went? It takes two minutes, and the link "
                     "works once, until %(date)s:"
