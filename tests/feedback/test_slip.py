@@ -124,11 +124,11 @@ def test_an_unknown_invitation_has_no_slip(world: World) -> None:
 
 @pytest.fixture
 def slip_link_connected() -> Iterator[None]:
-    """Feedback's builder in the service desk's registry (FeedbackConfig.ready does this
-    in the running app), removed afterwards."""
+    """Feedback's builder in the service desk's registry, as ``FeedbackConfig.ready``
+    leaves it (connecting again replaces it: registering is idempotent)."""
     links.connect()
     yield
-    after_visit._BUILDERS.pop("survey_slip", None)
+    assert "survey_slip" in after_visit._BUILDERS
 
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -167,3 +167,21 @@ def test_no_slip_link_after_a_visit_that_got_no_receipt_invitation(world: World)
     assert response.status_code == 200
     assert "Visit of" in response.content.decode()
     assert "Print the survey slip" not in response.content.decode()
+
+
+@pytest.mark.django_db(transaction=True)  # the invitation is made when the visit commits
+@pytest.mark.parametrize("page", ["profile", "walk_in"])
+def test_the_visit_forms_offer_the_slip_too(world: World, survey: Survey, page: str) -> None:
+    customer = CustomerFactory(home_location=world.bologna, email="")
+    client = world.client("staff")
+    data = {"location": str(world.bologna.pk), "channel": "in_person", "had": "", "note": ""}
+    url = (
+        reverse("service:log", args=[customer.public_id])
+        if page == "profile"
+        else reverse("service:walk_in")
+    )
+    response = client.post(url, data, follow=True)
+    assert response.status_code == 200
+    invited = Invitation.objects.get(visit__location=world.bologna)
+    assert invited.customer == (customer if page == "profile" else None)
+    assert f'href="{slip_url(invited)}"' in response.content.decode()
