@@ -221,3 +221,28 @@ def test_a_failing_survey_rule_never_fails_the_committed_visit(
         visit = _visit(world, customer, at=datetime.now(UTC))
     assert customer.visits.filter(pk=visit.pk).exists()
     assert Invitation.objects.count() == 0
+
+
+def test_a_resolved_ticket_without_email_consent_gets_no_receipt_code(world: World) -> None:
+    make_survey(trigger=Trigger.TICKET_RESOLVED)
+    customer = CustomerFactory(email="")
+    visit = _visit(world, customer)  # in person, but the resolution comes later
+    ticket = tickets.open_ticket(
+        actor=world.users["staff"],
+        location=world.bologna,
+        customer=customer,
+        kind="repair",
+        subject="Watch strap",
+        visit=visit,
+    )
+    made = invite_after(
+        trigger=Trigger.TICKET_RESOLVED,
+        location=world.bologna,
+        customer=customer,
+        staff=None,
+        visit=visit,
+        ticket=ticket,
+        now=MONDAY,
+    )
+    assert isinstance(made, Skip)
+    assert Invitation.objects.count() == 0

@@ -10,7 +10,8 @@ fails says why nothing was sent (``Skip``):
    is exempt, it is the recovery itself);
 4. the sampling rate draws this event;
 5. a channel is allowed: email needs an address and e-mail consent in force; a receipt
-   needs an in-person visit (nothing is sent: staff print the code with the receipt).
+   needs an in-person visit (nothing is sent: staff print the code with the receipt),
+   so a resolved ticket is asked about by e-mail only.
 
 An event invites at most once (``event_key`` is unique), so a retry never doubles.
 """
@@ -99,9 +100,14 @@ def _email_allowed(customer: Customer) -> bool:
     return consent is not None and consent.granted
 
 
-def _channel(survey: Survey, customer: Customer | None, visit: Visit | None) -> str | None:
+def _channel(
+    survey: Survey, customer: Customer | None, visit: Visit | None, trigger: str
+) -> str | None:
     email_ok = customer is not None and _email_allowed(customer)
-    receipt_ok = visit is not None and visit.channel == Channel.IN_PERSON
+    # A receipt is printed at the till right after the visit, never for a resolution.
+    receipt_ok = (
+        trigger == Trigger.VISIT and visit is not None and visit.channel == Channel.IN_PERSON
+    )
     if survey.channel in (ChannelRule.EMAIL, ChannelRule.EMAIL_OR_RECEIPT) and email_ok:
         return InviteChannel.EMAIL
     if survey.channel in (ChannelRule.RECEIPT, ChannelRule.EMAIL_OR_RECEIPT) and receipt_ok:
@@ -154,7 +160,7 @@ def invite_after(
             )
     if draw and not _sampled(survey.sampling_percent):
         return Skip(_("Not drawn by the sampling rate."))
-    channel = _channel(survey, customer, visit)
+    channel = _channel(survey, customer, visit, trigger)
     if channel is None:
         return Skip(_("No channel is allowed: no e-mail consent and no receipt."))
     # One invitation per visit, and per resolution of a ticket (one reopened and

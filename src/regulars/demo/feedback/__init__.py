@@ -56,7 +56,7 @@ from regulars.feedback.models import (
     Survey,
 )
 from regulars.service.flow import ACTIVE, TicketKind
-from regulars.service.models import Channel, FollowUp, Ticket, TicketEvent, Visit
+from regulars.service.models import FollowUp, Ticket, TicketEvent, Visit
 
 __all__ = ["FeedbackSummary", "write_feedback"]
 
@@ -188,10 +188,9 @@ def _tickets(
             at=at,
             reopened=reopened,
             visit_id=visit,
-            in_person=channel == Channel.IN_PERSON,
             complaint=kind == TicketKind.COMPLAINT,
         )
-        for pk, public_id, customer, location, assignee, at, reopened, visit, channel, kind in (
+        for pk, public_id, customer, location, assignee, at, reopened, visit, kind in (
             Ticket.objects.filter(resolved_at__isnull=False)
             .order_by("id")
             .values_list(
@@ -203,7 +202,6 @@ def _tickets(
                 "resolved_at",
                 "reopened",
                 "visit_id",
-                "visit__channel",
                 "kind",
             )
         )

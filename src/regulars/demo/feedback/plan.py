@@ -164,7 +164,7 @@ class Planner:
                 in_person = row.channel == Channel.IN_PERSON
             else:
                 survey = self.first_survey[(Trigger.TICKET_RESOLVED, ticket.location)]
-                in_person = ticket.in_person
+                in_person = False  # a resolution is not at the till: no receipt to print
             if self.rng.random() * 100 >= SURVEYS[survey].sampling:
                 continue
             channel = self._channel(plan, at, in_person)

@@ -103,7 +103,6 @@ class Resolved:
     at: datetime
     reopened: int
     visit_id: int | None
-    in_person: bool
     complaint: bool
 
 
