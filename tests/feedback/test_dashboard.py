@@ -390,3 +390,11 @@ def test_recent_answers_point_to_the_same_period_ninety_days_earlier(
     shifted = match.group(1).replace("&amp;", "&")
     assert "start=2026-06-03" in shifted
     assert "end=2026-09-08" in shifted
+
+
+def test_the_dashboard_leads_managers_to_the_recoveries_and_the_survey_rules(
+    world: World,
+) -> None:
+    html = world.client("manager").get("/feedback/").content.decode()
+    assert 'href="/feedback/recoveries/" data-testid="recoveries-link"' in html
+    assert 'href="/feedback/surveys/" data-testid="survey-rules-link"' in html
