@@ -219,3 +219,16 @@ def test_a_user_without_a_role_is_refused_the_home_page(world: World) -> None:
     response = get_home(world, "outsider")
     assert response.status_code == 403
     assert "no role at any location" in response.content.decode()
+
+
+def test_managers_see_how_many_unhappy_customers_are_being_won_back(world: World) -> None:
+    from regulars.feedback.responses import submit_response
+    from tests.feedback.helpers import invitation, make_survey
+
+    survey = make_survey()
+    for key in ("a", "b"):
+        invited = invitation(survey, world.bologna, CustomerFactory(), key=key)
+        submit_response(invited, {"csat": "1", "nps": "2"})
+    manager = get_home(world, "manager").content.decode()
+    assert re.search(r'data-kpi="to-win-back"><a href="/feedback/recoveries/">2</a><', manager)
+    assert 'data-kpi="to-win-back"' not in get_home(world, "staff").content.decode()

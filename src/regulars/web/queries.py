@@ -19,6 +19,7 @@ from regulars.accounts.models import Location
 from regulars.core.localtime import day_bounds_utc, local_today, zone
 from regulars.core.models import AuditEntry
 from regulars.core.permissions import Capability
+from regulars.feedback.models import RECOVERY_OPEN, Recovery
 from regulars.service.models import Visit
 
 
@@ -39,11 +40,14 @@ class LocationToday:
     newcomers: int
     # None when the user may not see money at this location; [] when nothing was taken.
     takings: list[Takings] | None = field(default=None)
+    # Unhappy customers whose service recovery is under way (None: not the user's job).
+    to_win_back: int | None = None
 
 
 def today_at_a_glance(access: Access, *, now: datetime) -> list[LocationToday]:
     """Visits, distinct customers and newcomers today at each of the user's locations,
-    plus takings per currency where the user may see money. Two queries in all."""
+    plus takings per currency where the user may see money and the service recoveries
+    under way where they handle them. Three queries in all."""
     locations = access.locations()
     if not locations:
         return []
@@ -83,6 +87,17 @@ def today_at_a_glance(access: Access, *, now: datetime) -> list[LocationToday]:
         for total in rows:
             takings[total["location_id"]].append(Takings(total["currency"], total["total"]))
 
+    recovery_ids = [loc.pk for loc in locations if access.can(Capability.HANDLE_RECOVERY, loc.pk)]
+    under_way: dict[int, int] = {}
+    if recovery_ids:
+        under_way = dict(
+            Recovery.objects.filter(location_id__in=recovery_ids, status__in=RECOVERY_OPEN)
+            .order_by()
+            .values_list("location_id")
+            .annotate(n=Count("id"))
+            .values_list("location_id", "n")
+        )
+
     result = []
     for loc in locations:
         visits, customers, newcomers = counts.get(loc.pk, (0, 0, 0))
@@ -94,6 +109,7 @@ def today_at_a_glance(access: Access, *, now: datetime) -> list[LocationToday]:
                 customers=customers,
                 newcomers=newcomers,
                 takings=takings.get(loc.pk, []) if loc.pk in money_ids else None,
+                to_win_back=under_way.get(loc.pk, 0) if loc.pk in recovery_ids else None,
             )
         )
     return result
