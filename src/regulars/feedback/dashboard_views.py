@@ -296,38 +296,42 @@ class _Presenter:
         labels = [_day(b.start) for b in f.trend.buckets]
         buckets = f.trend.buckets
         x_label = _("Month starting") if f.period == "month" else _("Week starting")
+
+        def chart(
+            name: str, values: list[Any], intervals: list[Any], title: str, digits: int
+        ) -> SafeString:
+            return interval_chart(
+                labels,
+                [
+                    (
+                        name,
+                        values,
+                        [ci.low if ci else None for ci in intervals],
+                        [ci.high if ci else None for ci in intervals],
+                    )
+                ],
+                title=title,
+                x_label=x_label,
+                width=800,
+                value_format=lambda v: _number(v, digits),
+            )
+
         return {
-            "nps_chart": interval_chart(
-                labels,
-                [
-                    (
-                        _("NPS"),
-                        [b.nps for b in buckets],
-                        [b.nps_ci.low if b.nps_ci else None for b in buckets],
-                        [b.nps_ci.high if b.nps_ci else None for b in buckets],
-                    )
-                ],
+            "nps_chart": chart(
+                _("NPS"),
+                [b.nps for b in buckets],
+                [b.nps_ci for b in buckets],
                 # xgettext:no-python-format
-                title=_("Net Promoter Score with its 95% interval"),
-                x_label=x_label,
-                width=800,
-                value_format=lambda v: _number(v, 0),
+                _("Net Promoter Score with its 95% interval"),
+                0,
             ),
-            "csat_chart": interval_chart(
-                labels,
-                [
-                    (
-                        _("CSAT"),
-                        [b.csat_mean for b in buckets],
-                        [b.csat_mean_ci.low if b.csat_mean_ci else None for b in buckets],
-                        [b.csat_mean_ci.high if b.csat_mean_ci else None for b in buckets],
-                    )
-                ],
+            "csat_chart": chart(
+                _("CSAT"),
+                [b.csat_mean for b in buckets],
+                [b.csat_mean_ci for b in buckets],
                 # xgettext:no-python-format
-                title=_("Mean satisfaction (1–5) with its 95% interval"),
-                x_label=x_label,
-                width=800,
-                value_format=lambda v: _number(v, 2),
+                _("Mean satisfaction (1–5) with its 95% interval"),
+                2,
             ),
         }
 
