@@ -151,7 +151,9 @@ def summarise(rhythm: Rhythm, row: int) -> RhythmSummary:
     )
 
 
-def _seconds(values: npt.ArrayLike, name: str) -> IntArray:
+def epoch_seconds(values: npt.ArrayLike, name: str) -> IntArray:
+    """Seconds since 1970-01-01 from int64 seconds or ``datetime64`` (any unit, truncated
+    to the second); raises ``ValueError`` on NaT, floats or other types."""
     a = np.asarray(values)
     if np.issubdtype(a.dtype, np.datetime64):
         if np.isnat(a).any():
@@ -233,13 +235,13 @@ def customer_rhythm(
     if cust.size and not np.issubdtype(cust.dtype, np.integer):
         raise ValueError(f"customer must be integer ids, got {cust.dtype}")
     cust = cust.astype(np.int64, copy=False)
-    utc = _seconds(at, "at").ravel()
+    utc = epoch_seconds(at, "at").ravel()
     if utc.size != cust.size:
         raise ValueError(f"customer and at differ in length: {cust.size} != {utc.size}")
-    offset = _seconds(np.asarray(local_offset_s), "local_offset_s").ravel()
+    offset = epoch_seconds(np.asarray(local_offset_s), "local_offset_s").ravel()
     if offset.size not in (1, cust.size):
         raise ValueError("local_offset_s must be a scalar or one value per visit")
-    now_s = int(_seconds(np.asarray(now), "now").ravel()[0])
+    now_s = int(epoch_seconds(np.asarray(now), "now").ravel()[0])
     if cust.size == 0:
         return _empty()
     cust, local, utc = _sorted_visits(cust, utc, offset)
