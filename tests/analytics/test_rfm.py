@@ -197,3 +197,18 @@ def test_rfm_from_visits_aggregates_visits_and_ignores_future_ones() -> None:
 def test_rfm_from_visits_handles_no_visits() -> None:
     r = rfm_from_visits(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), [], 0)
     assert r.customer.size == 0
+
+
+def test_rfm_from_visits_gives_the_same_scores_for_sparse_and_dense_ids() -> None:
+    rng = np.random.default_rng(5)
+    now = 1_700_000_000
+    cust = rng.integers(0, 60, 800)
+    at = now - rng.integers(0, 500 * DAY, 800)
+    amount = rng.gamma(2.0, 20.0, 800)
+    dense = rfm_from_visits(cust, at, amount, now)
+    sparse = rfm_from_visits(cust * 10**12 + 3, at, amount, now)  # np.unique path
+    np.testing.assert_array_equal(sparse.customer, dense.customer * 10**12 + 3)
+    for field in dataclasses.fields(RFM):
+        if field.name != "customer":
+            np.testing.assert_array_equal(getattr(sparse, field.name), getattr(dense, field.name))
+    assert_no_nan_or_inf(dense)
