@@ -27,6 +27,7 @@ import numpy.typing as npt
 
 from regulars.analytics.clv._fit import (
     FloatArray,
+    IntArray,
     Objective,
     as_float_array,
     as_weights,
@@ -116,6 +117,10 @@ class _Data:
     tx: FloatArray
     T: FloatArray
     weights: FloatArray
+    days: FloatArray  # distinct values of T and t_x over the repeat rows
+    T_at: IntArray  # where each repeat row's T, t_x and x sit in ``days`` / ``freqs``
+    tx_at: IntArray
+    x_at: IntArray
     total: float
     n_distinct: int
 
@@ -129,6 +134,11 @@ def _prepare(x: FloatArray, tx: FloatArray, age: FloatArray, weights: FloatArray
         np.bincount(inverse.ravel(), weights=gw, minlength=len(freqs)), dtype=np.float64
     )
     repeat = gx > 0
+    # Terms in α+T, α+t_x and b+x−1 are tabulated over distinct values and gathered: ages
+    # in whole days take a few hundred values, so this replaces most per-row logarithms.
+    days, at = np.unique(np.concatenate([gT[repeat], gtx[repeat]]), return_inverse=True)
+    at = at.ravel()
+    n_repeat = int(repeat.sum())
     return _Data(
         freqs=freqs,
         freq_weights=freq_weights,
@@ -138,6 +148,10 @@ def _prepare(x: FloatArray, tx: FloatArray, age: FloatArray, weights: FloatArray
         tx=gtx[repeat],
         T=gT[repeat],
         weights=gw[repeat],
+        days=days,
+        T_at=at[:n_repeat],
+        tx_at=at[n_repeat:],
+        x_at=inverse.ravel()[repeat],
         total=float(gw.sum()),
         n_distinct=len(gw),
     )
@@ -213,17 +227,24 @@ def _objective(data: _Data, penalizer: float) -> Objective:
         # Repeat customers: log of (alive term + dropped-after-last-visit term).
         x, w = data.x, data.weights
         rx = r + x
-        log_T = np.log(alpha + data.T)
-        log_tx = np.log(alpha + data.tx)
-        alive = -rx * log_T
-        dropped = np.log(a) - np.log(b + x - 1.0) - rx * log_tx
-        loglik += float(w @ np.logaddexp(alive, dropped))
-        share = expit(dropped - alive)  # posterior weight of the "dropped" branch
-        stay = 1.0 - share
-        g_r -= float(w @ (stay * log_T + share * log_tx))
-        g_alpha -= float(w @ (rx * (stay / (alpha + data.T) + share / (alpha + data.tx))))
+        log_days = np.log(alpha + data.days)
+        inv_days = 1.0 / (alpha + data.days)
+        log_T = log_days[data.T_at]
+        gap = log_T - log_days[data.tx_at]
+        inv_T = inv_days[data.T_at]
+        inv_gap = inv_days[data.tx_at] - inv_T
+        at_least_one = np.maximum(f, 1.0)  # the x = 0 entry is unused
+        inv_bx = (1.0 / (b + at_least_one - 1.0))[data.x_at]
+        # ln(alive + dropped) = alive + softplus(d), d = dropped − alive; the posterior
+        # weight of the "dropped" branch is expit(d). Both from one exp(−|d|).
+        d = np.log(a * inv_bx) + rx * gap
+        e = np.exp(-np.abs(d))
+        share = np.where(d >= 0.0, 1.0, e) / (1.0 + e)
+        loglik += float(w @ (np.maximum(d, 0.0) + np.log1p(e) - rx * log_T))
+        g_r -= float(w @ (log_T - share * gap))
+        g_alpha -= float(w @ (rx * (inv_T + share * inv_gap)))
         g_a += float(w @ share) / a
-        g_b -= float(w @ (share / (b + x - 1.0)))
+        g_b -= float(w @ (share * inv_bx))
         gradient = -np.array([g_r, g_alpha, g_a, g_b]) / n + 2.0 * penalizer * params
         value = -loglik / n + penalizer * float(params @ params)
         return value, gradient * params
