@@ -16,6 +16,7 @@ from regulars.analytics.clv import (
     bgnbd_p_at_least_one,
     fit_bgnbd,
 )
+from regulars.analytics.clv._fit import group_rows
 from regulars.analytics.clv.bgnbd import _customers, _objective, _prepare
 from tests.analytics import assert_all_finite
 from tests.analytics.clv import simulate_bgnbd
@@ -285,3 +286,13 @@ def test_it_rejects_bad_weights_and_penalizers() -> None:
         fit_bgnbd([1, 2], [5, 6], [10, 10], weights=[1, -1])
     with pytest.raises(ValueError, match="penalizer"):
         fit_bgnbd([1, 2], [5, 6], [10, 10], penalizer=-1)
+
+
+def test_grouping_gives_the_same_groups_for_whole_numbers_and_fractions() -> None:
+    h = simulate_bgnbd(2_000, **TRUE, seed=8, whole_days=True)
+    whole = group_rows((h.frequency, h.recency, h.T), np.ones(2_000))
+    shifted = group_rows((h.frequency, h.recency + 0.5, h.T + 0.5), np.ones(2_000))
+    assert len(whole.weights) < 2_000
+    np.testing.assert_array_equal(whole.weights, shifted.weights)
+    np.testing.assert_array_equal(whole.columns[1] + 0.5, shifted.columns[1])
+    assert whole.weights.sum() == 2_000

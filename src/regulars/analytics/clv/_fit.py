@@ -108,21 +108,45 @@ def group_rows(columns: Sequence[FloatArray], weights: FloatArray) -> Grouped:
     likelihood evaluation, so a million customers observed in whole days fit in the
     time of their few tens of thousands of distinct (frequency, recency, age) rows.
     """
-    order = np.lexsort(tuple(reversed(columns)))
-    ordered = [c[order] for c in columns]
-    n = len(order)
+    key = _integer_key(columns)
+    n = len(columns[0])
     starts = np.ones(n, dtype=bool)
-    if n > 1:
-        changed = np.zeros(n - 1, dtype=bool)
-        for c in ordered:
-            changed |= c[1:] != c[:-1]
-        starts[1:] = changed
+    if key is not None:  # whole numbers (days, counts): one integer sort
+        order = np.argsort(key, kind="stable")
+        ordered = [c[order] for c in columns]
+        sorted_key = key[order]
+        starts[1:] = sorted_key[1:] != sorted_key[:-1]
+    else:
+        order = np.lexsort(tuple(reversed(columns)))
+        ordered = [c[order] for c in columns]
+        if n > 1:
+            changed = np.zeros(n - 1, dtype=bool)
+            for c in ordered:
+                changed |= c[1:] != c[:-1]
+            starts[1:] = changed
     group = np.cumsum(starts) - 1
     totals = np.asarray(
         np.bincount(group, weights=weights[order], minlength=int(starts.sum())), dtype=np.float64
     )
     keep = totals > 0
     return Grouped(tuple(c[starts][keep] for c in ordered), totals[keep])
+
+
+def _integer_key(columns: Sequence[FloatArray]) -> npt.NDArray[np.int64] | None:
+    """One int64 per row that is equal exactly when the rows are, if every column holds
+    non-negative whole numbers and their ranges fit in 62 bits; otherwise None. The first
+    column is the most significant, so rows sort as with ``np.lexsort``."""
+    key = np.zeros(len(columns[0]), dtype=np.int64)
+    scale = 1
+    for column in reversed(columns):
+        if len(column) == 0 or column.min() < 0 or not np.all(column == np.floor(column)):
+            return None
+        span = int(column.max()) + 1
+        if scale * span >= 2**62:
+            return None
+        key += column.astype(np.int64) * scale
+        scale *= span
+    return key
 
 
 # --- optimisation ---------------------------------------------------------------------------
