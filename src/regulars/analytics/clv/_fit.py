@@ -101,21 +101,18 @@ class Grouped:
     weights: FloatArray
 
 
-def group_rows(columns: Sequence[FloatArray], weights: FloatArray) -> Grouped:
-    """Collapse identical rows, summing their weights; rows of zero total weight go.
-
-    O(n log n) (one lexicographic sort); the models then cost O(distinct rows) per
-    likelihood evaluation, so a million customers observed in whole days fit in the
-    time of their few tens of thousands of distinct (frequency, recency, age) rows.
-    """
+def distinct_rows(columns: Sequence[FloatArray]) -> tuple[tuple[FloatArray, ...], IntArray]:
+    """The distinct rows of the stacked columns (in lexicographic order) and, for each
+    input row, the index of its distinct row. O(n log n): one integer sort when every
+    column holds whole numbers (days, counts), a lexicographic sort otherwise."""
     key = _integer_key(columns)
     n = len(columns[0])
     starts = np.ones(n, dtype=bool)
-    if key is not None:  # whole numbers (days, counts): one integer sort
+    if key is not None:
         order = np.argsort(key, kind="stable")
-        ordered = [c[order] for c in columns]
         sorted_key = key[order]
         starts[1:] = sorted_key[1:] != sorted_key[:-1]
+        ordered = [c[order] for c in columns]
     else:
         order = np.lexsort(tuple(reversed(columns)))
         ordered = [c[order] for c in columns]
@@ -124,12 +121,24 @@ def group_rows(columns: Sequence[FloatArray], weights: FloatArray) -> Grouped:
             for c in ordered:
                 changed |= c[1:] != c[:-1]
             starts[1:] = changed
-    group = np.cumsum(starts) - 1
+    inverse = np.empty(n, dtype=np.intp)
+    inverse[order] = np.cumsum(starts) - 1
+    return tuple(c[starts] for c in ordered), inverse
+
+
+def group_rows(columns: Sequence[FloatArray], weights: FloatArray) -> Grouped:
+    """Collapse identical rows, summing their weights; rows of zero total weight go.
+
+    The models then cost O(distinct rows) per likelihood evaluation, so a million
+    customers observed in whole days fit in the time of their distinct (frequency,
+    recency, age) rows.
+    """
+    distinct, inverse = distinct_rows(columns)
     totals = np.asarray(
-        np.bincount(group, weights=weights[order], minlength=int(starts.sum())), dtype=np.float64
+        np.bincount(inverse, weights=weights, minlength=len(distinct[0])), dtype=np.float64
     )
     keep = totals > 0
-    return Grouped(tuple(c[starts][keep] for c in ordered), totals[keep])
+    return Grouped(tuple(c[keep] for c in distinct), totals[keep])
 
 
 def _integer_key(columns: Sequence[FloatArray]) -> npt.NDArray[np.int64] | None:

@@ -28,6 +28,7 @@ from regulars.analytics.clv._fit import (
     as_weights,
     check_penalizer,
     digamma,
+    distinct_rows,
     expit,
     gammaln,
     group_rows,
@@ -280,18 +281,23 @@ def customer_lifetime_value(
     if spend.shape != x.shape:
         raise ValueError("monetary_value must have one entry per customer")
     alive = expit(-_log_odds_dropped(bgnbd_fit, x, tx, age))
-    shape_r = bgnbd_fit.r + x
-    rate = bgnbd_fit.alpha + age
-    shape_b = bgnbd_fit.b + x
+    # The visit part depends on (x, T) only: computed per distinct pair, then gathered.
+    (dx, dage), inverse = distinct_rows((x, age))
     value = np.zeros_like(x)
-    before = np.zeros_like(x)
+    before = np.zeros_like(dx)
     steps = math.ceil(horizon_days / step_days - 1e-12) if horizon_days > 0 else 0
     for k in range(1, steps + 1):
         end = min(k * step_days, horizon_days)
         cumulative = _expected_visits_alive(
-            shape_r, rate, bgnbd_fit.a, shape_b, np.full_like(x, end)
+            bgnbd_fit.r + dx,
+            bgnbd_fit.alpha + dage,
+            bgnbd_fit.a,
+            bgnbd_fit.b + dx,
+            np.full_like(dx, end),
         )
-        visits = alive * np.maximum(cumulative - before, 0.0)
-        value += visits * spend * (1.0 + annual_discount_rate) ** (-end / DAYS_PER_YEAR)
+        step_visits = np.maximum(cumulative - before, 0.0)[inverse]
+        value += (
+            alive * step_visits * spend * (1.0 + annual_discount_rate) ** (-end / DAYS_PER_YEAR)
+        )
         before = cumulative
     return value
