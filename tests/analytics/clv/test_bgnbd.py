@@ -340,3 +340,10 @@ def test_expected_visits_stay_accurate_where_the_hypergeometric_function_struggl
     alive = bgnbd_p_alive(model(r, alpha, a, b), x, x and T, T)[0]
     ours = bgnbd_expected_visits(model(r, alpha, a, b), t, x, x and T, T)[0]
     assert ours == pytest.approx(alive * expected, rel=1e-7)
+
+
+def test_predictions_shared_per_distinct_history_equal_those_computed_row_by_row() -> None:
+    h = simulate_bgnbd(3_000, **TRUE, seed=12, whole_days=True)
+    shared = bgnbd_expected_visits(MODEL, 30.0, h.frequency, h.recency, h.T)
+    row_by_row = bgnbd_expected_visits(MODEL, np.full(3_000, 30.0), h.frequency, h.recency, h.T)
+    np.testing.assert_allclose(shared, row_by_row, rtol=1e-13)
