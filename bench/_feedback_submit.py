@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+from bench.common import run_clients_at_once
 from bench.counter import Client, _start_server, _stop
 from bench.demo import _free_port
 from bench.search import percentile
@@ -157,24 +158,9 @@ def _get(client: Client, path: str, phase: Phase, lock: threading.Lock, think_s:
 def _run(clients: list[Client], work: list[list[Any]], action: Any, think_s: float = 0.0) -> Phase:
     phase = Phase()
     lock = threading.Lock()
-    start = threading.Barrier(len(clients) + 1)
-
-    def run(client: Client, items: list[Any]) -> None:
-        start.wait()
-        for item in items:
-            action(client, item, phase, lock, think_s)
-
-    threads = [
-        threading.Thread(target=run, args=(c, items), daemon=True)
-        for c, items in zip(clients, work, strict=True)
-    ]
-    for thread in threads:
-        thread.start()
-    start.wait()
-    began = time.perf_counter()
-    for thread in threads:
-        thread.join()
-    phase.seconds = time.perf_counter() - began
+    phase.seconds = run_clients_at_once(
+        clients, work, lambda client, item: action(client, item, phase, lock, think_s)
+    )
     return phase
 
 

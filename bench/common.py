@@ -10,6 +10,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -108,3 +109,33 @@ def run_child(module: str, args: Sequence[str], *, env: dict[str, str] | None = 
     if proc.returncode != 0 or not lines:
         raise RuntimeError(f"{' '.join(command)} failed with status {proc.returncode}")
     return json.loads(lines[-1])
+
+
+C = TypeVar("C")
+W = TypeVar("W")
+
+
+def run_clients_at_once(
+    clients: Sequence[C], work: Sequence[Sequence[W]], each: Callable[[C, W], None]
+) -> float:
+    """Every client works through its own list (``each(client, item)``) in a thread of
+    its own, all released at once by a barrier; returns the seconds until the last one
+    finished (load benchmarks: ``bench.counter``, ``bench.feedback``)."""
+    start = threading.Barrier(len(clients) + 1)
+
+    def run(client: C, items: Sequence[W]) -> None:
+        start.wait()
+        for item in items:
+            each(client, item)
+
+    threads = [
+        threading.Thread(target=run, args=(client, items), daemon=True)
+        for client, items in zip(clients, work, strict=True)
+    ]
+    for thread in threads:
+        thread.start()
+    start.wait()
+    began = time.perf_counter()
+    for thread in threads:
+        thread.join()
+    return time.perf_counter() - began

@@ -49,7 +49,7 @@ from pathlib import Path
 from typing import IO
 from urllib.parse import urlencode
 
-from bench.common import ROOT, figure, print_result, setup_django, temp_dir
+from bench.common import ROOT, figure, print_result, run_clients_at_once, setup_django, temp_dir
 from bench.common_queries import Query, build_queries
 from bench.demo import _free_port, wait_until_serving
 from bench.search import (
@@ -171,42 +171,29 @@ def _run_phase(clients: list[Client], work: list[list[Request]], think_s: float 
     between a response and its next request (0: back to back)."""
     phase = Phase()
     lock = threading.Lock()
-    start = threading.Barrier(len(clients) + 1)
 
-    def run(client: Client, requests: list[Request]) -> None:
-        start.wait()
-        for request in requests:
-            started = time.perf_counter()
-            try:
-                status, body = client.request("GET", request.path, headers=request.headers)
-            except (OSError, http.client.HTTPException) as exc:
-                status, body = 0, repr(exc).encode()
-            elapsed_ms = (time.perf_counter() - started) * 1000
-            ok = status == 200
-            empty = ok and bool(request.public_id) and _ROW not in body
-            if think_s:
-                time.sleep(think_s)
-            with lock:
-                phase.latency_ms.append(elapsed_ms)
-                phase.no_results += empty
-                if not ok:
-                    phase.errors += 1
-                    if len(phase.first_failures) < 5:
-                        phase.first_failures.append(f"{request.path}: {status} {body[:200]!r}")
-                if request.public_id and f'data-customer="{request.public_id}"'.encode() in body:
-                    phase.found_intended += 1
+    def send(client: Client, request: Request) -> None:
+        started = time.perf_counter()
+        try:
+            status, body = client.request("GET", request.path, headers=request.headers)
+        except (OSError, http.client.HTTPException) as exc:
+            status, body = 0, repr(exc).encode()
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        ok = status == 200
+        empty = ok and bool(request.public_id) and _ROW not in body
+        if think_s:
+            time.sleep(think_s)
+        with lock:
+            phase.latency_ms.append(elapsed_ms)
+            phase.no_results += empty
+            if not ok:
+                phase.errors += 1
+                if len(phase.first_failures) < 5:
+                    phase.first_failures.append(f"{request.path}: {status} {body[:200]!r}")
+            if request.public_id and f'data-customer="{request.public_id}"'.encode() in body:
+                phase.found_intended += 1
 
-    threads = [
-        threading.Thread(target=run, args=(client, requests), daemon=True)
-        for client, requests in zip(clients, work, strict=True)
-    ]
-    for thread in threads:
-        thread.start()
-    start.wait()
-    began = time.perf_counter()
-    for thread in threads:
-        thread.join()
-    phase.seconds = time.perf_counter() - began
+    phase.seconds = run_clients_at_once(clients, work, send)
     return phase
 
 
