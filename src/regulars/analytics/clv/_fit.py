@@ -170,6 +170,11 @@ class Optimum:
     converged: bool
     iterations: int
 
+    def log_likelihood(self, penalizer: float, total: float) -> float:
+        """The data's log-likelihood at the optimum: the objective is the penalised
+        negative log-likelihood per unit of weight, so the penalty comes off first."""
+        return float(-(self.value - penalizer * float(self.params @ self.params)) * total)
+
 
 def _guarded(objective: Objective) -> Objective:
     """Map a non-finite evaluation to a huge finite value so the line search backs off."""

@@ -302,7 +302,7 @@ def fit_bgnbd(
     optimum = minimise(objective, _starts(data))
     r, alpha, a, b = (float(v) for v in optimum.params)
     errors = standard_errors(objective, optimum.params, data.total)
-    loglik = -(optimum.value - pen * float(optimum.params @ optimum.params)) * data.total
+    loglik = optimum.log_likelihood(pen, data.total)
     return BGNBDFit(
         r=r,
         alpha=alpha,

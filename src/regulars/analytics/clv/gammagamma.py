@@ -209,7 +209,7 @@ def fit_gammagamma(
     optimum = minimise(objective, starts)
     p, q, v = (float(value) for value in optimum.params)
     errors = standard_errors(objective, optimum.params, data.total)
-    loglik = -(optimum.value - pen * float(optimum.params @ optimum.params)) * data.total
+    loglik = optimum.log_likelihood(pen, data.total)
     population = p * v / (q - 1.0) if q > 1.0 else observed_mean
     if not math.isfinite(population):
         population = observed_mean
