@@ -10,14 +10,12 @@ from typing import Any
 from urllib.parse import urlencode
 
 from babel.dates import format_date
-from babel.numbers import format_decimal, format_percent
 from django.contrib.auth import get_user_model
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import translation
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
@@ -28,7 +26,7 @@ from regulars.analytics.loyalty_link import LoyaltyLinkResult
 from regulars.analytics.stats import Interval
 from regulars.core.charts import interval_chart, line_chart
 from regulars.core.localtime import local_today
-from regulars.core.money import _babel_locale
+from regulars.core.numbers import active_locale, format_number, format_share
 from regulars.core.permissions import Capability
 from regulars.feedback.dashboard import (
     RETURN_DAYS,
@@ -109,7 +107,7 @@ def comments(request: HttpRequest) -> HttpResponse:
             {
                 "page": page,
                 "rows": rows,
-                "total": _number(len(ids)),
+                "total": format_number(len(ids)),
                 "about": _about(data),
                 "page_query": urlencode(query),
                 "back_query": urlencode({k: v for k, v in query.items() if k in FILTER_FIELDS}),
@@ -138,32 +136,15 @@ def _about(data: dict[str, Any]) -> str:
 # --- formatting ---------------------------------------------------------------------------
 
 
-def _locale() -> str:
-    return _babel_locale(translation.get_language() or "en")
-
-
-def _number(value: float | None, digits: int = 1) -> str:
-    if value is None:
-        return ""
-    pattern = "#,##0." + "#" * digits if digits else "#,##0"
-    return str(format_decimal(round(value, digits), format=pattern, locale=_locale()))
-
-
-def _percent(share: float | None) -> str:
-    if share is None:
-        return ""
-    return str(format_percent(round(share, 3), locale=_locale(), decimal_quantization=False))
-
-
 def _interval(ci: Interval | None, digits: int = 1, *, percent: bool = False) -> str:
     if ci is None:
         return ""
-    fmt = _percent if percent else (lambda v: _number(v, digits))
+    fmt = format_share if percent else (lambda v: format_number(v, digits))
     return f"{fmt(ci.low)} – {fmt(ci.high)}"
 
 
 def _day(day: date) -> str:
-    return str(format_date(day, format="medium", locale=_locale()))
+    return str(format_date(day, format="medium", locale=active_locale()))
 
 
 @dataclass(frozen=True)
@@ -223,41 +204,41 @@ class _Presenter:
             Figure(
                 "nps",
                 _("Net Promoter Score"),
-                _number(f.nps.score, 0),
+                format_number(f.nps.score, 0),
                 _interval(f.nps.ci, 0),
-                _number(f.nps.n, 0),
+                format_number(f.nps.n, 0),
                 f.nps.small_sample,
                 _("%(promoters)s promoters, %(passives)s passives, %(detractors)s detractors")
                 % {
-                    "promoters": _number(f.nps.promoters, 0),
-                    "passives": _number(f.nps.passives, 0),
-                    "detractors": _number(f.nps.detractors, 0),
+                    "promoters": format_number(f.nps.promoters, 0),
+                    "passives": format_number(f.nps.passives, 0),
+                    "detractors": format_number(f.nps.detractors, 0),
                 },
             ),
             Figure(
                 "csat",
                 _("Satisfaction (CSAT, mean of 1–5)"),
-                _number(f.csat.mean, 2),
+                format_number(f.csat.mean, 2),
                 _interval(f.csat.mean_ci, 2),
-                _number(f.csat.n, 0),
+                format_number(f.csat.n, 0),
                 f.csat.small_sample,
             ),
             Figure(
                 "csat_top2",
                 _("Satisfied (CSAT 4 or 5)"),
-                _percent(f.csat.top2_box),
+                format_share(f.csat.top2_box),
                 _interval(f.csat.top2_box_ci, percent=True),
-                _number(f.csat.n, 0),
+                format_number(f.csat.n, 0),
                 f.csat.small_sample,
             ),
             Figure(
                 "ces",
                 _("Effort (CES, mean of 1–7, higher is easier)"),
-                _number(f.ces.mean, 2),
+                format_number(f.ces.mean, 2),
                 _interval(f.ces.mean_ci, 2),
-                _number(f.ces.n, 0),
+                format_number(f.ces.n, 0),
                 f.ces.small_sample,
-                _("%(share)s found it easy (5–7)") % {"share": _percent(f.ces.easy_share)}
+                _("%(share)s found it easy (5–7)") % {"share": format_share(f.ces.easy_share)}
                 if f.ces.n
                 else "",
             ),
@@ -278,10 +259,10 @@ class _Presenter:
             rows.append(
                 {
                     "label": _day(b.start),
-                    "n": _number(b.n, 0),
-                    "nps": _number(b.nps, 0),
+                    "n": format_number(b.n, 0),
+                    "nps": format_number(b.nps, 0),
                     "nps_ci": _interval(b.nps_ci, 0),
-                    "csat": _number(b.csat_mean, 2),
+                    "csat": format_number(b.csat_mean, 2),
                     "csat_ci": _interval(b.csat_mean_ci, 2),
                     "small_sample": b.n < 30,
                     "link": self.link(
@@ -313,7 +294,7 @@ class _Presenter:
                 title=title,
                 x_label=x_label,
                 width=800,
-                value_format=lambda v: _number(v, digits),
+                value_format=lambda v: format_number(v, digits),
             )
 
         return {
@@ -342,14 +323,14 @@ class _Presenter:
         rows = [
             {
                 "label": Dimension(d.dimension).label,
-                "n": _number(d.n, 0),
-                "gap": _number(d.gap, 2),
+                "n": format_number(d.n, 0),
+                "gap": format_number(d.gap, 2),
                 "gap_ci": _interval(d.gap_ci, 2),
-                "expectation": _number(d.mean_expectation, 2),
-                "perception": _number(d.mean_perception, 2),
-                "alpha_perception": _number(d.alpha_perception, 2),
-                "alpha_expectation": _number(d.alpha_expectation, 2),
-                "importance": _number(d.mean_importance, 1),
+                "expectation": format_number(d.mean_expectation, 2),
+                "perception": format_number(d.mean_perception, 2),
+                "alpha_perception": format_number(d.alpha_perception, 2),
+                "alpha_expectation": format_number(d.alpha_expectation, 2),
+                "importance": format_number(d.mean_importance, 1),
                 "small_sample": d.small_sample,
                 "link": self.link(dimension=d.dimension),
             }
@@ -369,16 +350,16 @@ class _Presenter:
             title=_("Quality gap by dimension with its 95% interval"),
             joined=False,
             width=800,
-            value_format=lambda v: _number(v, 2),
+            value_format=lambda v: format_number(v, 2),
         )
         return {
             "quality": {
                 "rows": rows,
                 "chart": chart,
-                "weighted_gap": _number(q.weighted_gap, 2),
+                "weighted_gap": format_number(q.weighted_gap, 2),
                 "weighted_gap_ci": _interval(q.weighted_gap_ci, 2),
-                "weighted_n": _number(q.weighted_n, 0),
-                "with_importance": _number(q.with_importance, 0),
+                "weighted_n": format_number(q.weighted_n, 0),
+                "with_importance": format_number(q.with_importance, 0),
                 "small_sample": q.small_sample,
             }
         }
@@ -388,11 +369,11 @@ class _Presenter:
         groups = [
             {
                 "name": names.get(g.label, str(g.label)),
-                "n": _number(g.n, 0),
-                "mean": _number(g.mean, 2),
+                "n": format_number(g.n, 0),
+                "mean": format_number(g.mean, 2),
                 "ci": _interval(g.ci, 2),
-                "difference": _number(g.difference, 2),
-                "p": _number(g.p_adjusted, 3) if g.p_adjusted is not None else "",
+                "difference": format_number(g.difference, 2),
+                "p": format_number(g.p_adjusted, 3) if g.p_adjusted is not None else "",
                 "differs": g.differs,
                 "higher": g.difference > 0,
                 "small_sample": g.small_sample,
@@ -403,12 +384,12 @@ class _Presenter:
         return {
             "kind": kind,
             "title": title,
-            "n": _number(c.n, 0),
-            "groups_count": _number(c.n_groups, 0),
-            "icc": _number(c.icc1, 3),
+            "n": format_number(c.n, 0),
+            "groups_count": format_number(c.n_groups, 0),
+            "icc": format_number(c.icc1, 3),
             "icc_ci": _interval(c.icc1_ci, 3),
-            "share": _percent(c.variance_between_share),
-            "p": _number(c.p_value, 3) if c.p_value is not None else "",
+            "share": format_share(c.variance_between_share),
+            "p": format_number(c.p_value, 3) if c.p_value is not None else "",
             "small_sample": c.n < 30,
             "groups": groups,
             "differing": [g for g in groups if g["differs"]],
@@ -427,9 +408,9 @@ class _Presenter:
         rows = [
             {
                 "label": labels.get(level.level, str(level.level)),
-                "n": _number(level.n, 0),
-                "returned": _number(level.returned, 0),
-                "rate": _percent(level.rate),
+                "n": format_number(level.n, 0),
+                "returned": format_number(level.returned, 0),
+                "rate": format_share(level.rate),
                 "ci": _interval(level.ci, percent=True),
                 "small_sample": level.small_sample,
             }
@@ -448,15 +429,15 @@ class _Presenter:
             title=title,
             unit="%",
             joined=False,
-            value_format=lambda v: _number(v, 0),
+            value_format=lambda v: format_number(v, 0),
         )
         return {
             "title": title,
             "rows": rows,
             "chart": chart,
-            "n": _number(result.n, 0),
-            "pending": _number(result.pending, 0),
-            "trend_p": _number(result.trend_p, 3) if result.trend_p is not None else "",
+            "n": format_number(result.n, 0),
+            "pending": format_number(result.pending, 0),
+            "trend_p": format_number(result.trend_p, 3) if result.trend_p is not None else "",
             "small_sample": result.n < 30,
         }
 
@@ -472,11 +453,11 @@ class _Presenter:
             (_("Still under way"), r.still_open),
         ]
         return {
-            "steps": [(label, _number(count, 0)) for label, count in steps],
-            "rate": _percent(r.rate),
+            "steps": [(label, format_number(count, 0)) for label, count in steps],
+            "rate": format_share(r.rate),
             "rate_ci": _interval(r.rate_ci, percent=True),
-            "ended": _number(r.recovered + r.lost, 0),
-            "median_hours": _number(r.median_hours, 1),
+            "ended": format_number(r.recovered + r.lost, 0),
+            "median_hours": format_number(r.median_hours, 1),
             "small_sample": r.small_sample,
         }
 
@@ -484,11 +465,11 @@ class _Presenter:
         rows = [
             {
                 "topic": t.topic,
-                "mentions": _number(t.mentions, 0),
-                "share": _percent(t.share),
+                "mentions": format_number(t.mentions, 0),
+                "share": format_share(t.share),
                 "share_ci": _interval(t.share_ci, percent=True),
-                "negative": _number(t.negative, 0),
-                "negative_share": _percent(t.negative_share),
+                "negative": format_number(t.negative, 0),
+                "negative_share": format_share(t.negative_share),
                 "small_sample": t.small_sample,
                 "link": self.link(topic=t.topic),
                 "negative_link": self.link(topic=t.topic, negative="on") if t.negative else "",
@@ -503,11 +484,11 @@ class _Presenter:
             unit="%",
             x_label=_("Month starting") if f.period == "month" else _("Week starting"),
             width=800,
-            value_format=lambda v: _number(v, 0),
+            value_format=lambda v: format_number(v, 0),
         )
         return {
             "topic_rows": rows,
             "topics_chart": chart,
-            "commented": _number(f.commented, 0),
+            "commented": format_number(f.commented, 0),
             "all_comments_link": self.link(),
         }

@@ -7,11 +7,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from babel.numbers import format_decimal, format_percent
 from django.contrib.auth import get_user_model
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import translation
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -20,7 +18,7 @@ from regulars.accounts.access import access_for, requires
 from regulars.accounts.period_filter import PeriodFilterForm
 from regulars.core.charts import bar_chart, line_chart
 from regulars.core.localtime import local_today
-from regulars.core.money import _babel_locale
+from regulars.core.numbers import format_number, format_share
 from regulars.core.permissions import Capability
 from regulars.service.figures import Rate, ServiceFigures, service_figures
 from regulars.service.flow import ReturnReason, TicketKind
@@ -67,20 +65,12 @@ def page(request: HttpRequest) -> HttpResponse:
 # --- presentation -------------------------------------------------------------------------
 
 
-def _locale() -> str:
-    return _babel_locale(translation.get_language() or "en")
-
-
 def _percent(rate: Rate) -> str:
-    share = rate.share
-    if share is None:
-        return ""
-    # To a tenth of a percent, without trailing zeros: "62,5 %", "50 %".
-    return str(format_percent(round(share, 3), locale=_locale(), decimal_quantization=False))
+    return format_share(rate.share)
 
 
 def _number(value: float) -> str:
-    return str(format_decimal(value, format="#,##0.#", locale=_locale()))
+    return format_number(value)
 
 
 def _headline(key: str, label: str, rate: Rate, basis: str, extra: str = "") -> Headline:
