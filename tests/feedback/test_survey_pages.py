@@ -5,7 +5,6 @@ that change nothing."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -47,14 +46,11 @@ IMPORTANCE = {
 
 
 @pytest.fixture(autouse=True)
-def _roomy_rate_limit(settings: Any) -> Iterator[None]:
-    """Each test starts with an empty rate-limit count and room for a whole survey, and
-    leaves no browser language active behind it (LocaleMiddleware activates one per
-    request and never resets it)."""
+def _roomy_rate_limit(settings: Any) -> None:
+    """Each test starts with an empty rate-limit count and room for a whole survey (the
+    language the pages activate is reset by the suite's ``_default_language``)."""
     settings.SURVEY_RATE_LIMIT = 1000
     cache.clear()
-    yield
-    translation.deactivate()
 
 
 @pytest.fixture

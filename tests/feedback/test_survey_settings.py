@@ -5,7 +5,6 @@ inviting a customer after their visit (once within the cooldown)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from html import unescape
 from typing import Any
@@ -36,13 +35,6 @@ from tests.conftest import World
 from tests.feedback.helpers import emailable_customer, invitation, make_survey
 
 ENGLISH = {"HTTP_ACCEPT_LANGUAGE": "en"}
-
-
-@pytest.fixture(autouse=True)
-def _in_english() -> Iterator[None]:
-    """Messages are compared in English, whatever language an earlier test left active."""
-    with translation.override("en"):
-        yield
 
 
 def spec(**changes: Any) -> SurveySpec:
