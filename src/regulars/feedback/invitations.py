@@ -93,7 +93,8 @@ def _recently_invited(customer: Customer, now: datetime, days: int) -> bool:
     ).exists()
 
 
-def _email_allowed(customer: Customer) -> bool:
+def email_allowed(customer: Customer) -> bool:
+    """The customer has an address and e-mail consent in force."""
     if not customer.email:
         return False
     consent = consent_in_force(customer)[ConsentChannel.EMAIL]
@@ -103,7 +104,7 @@ def _email_allowed(customer: Customer) -> bool:
 def _channel(
     survey: Survey, customer: Customer | None, visit: Visit | None, trigger: str
 ) -> str | None:
-    email_ok = customer is not None and _email_allowed(customer)
+    email_ok = customer is not None and email_allowed(customer)
     # A receipt is printed at the till right after the visit, never for a resolution.
     receipt_ok = (
         trigger == Trigger.VISIT and visit is not None and visit.channel == Channel.IN_PERSON
@@ -148,12 +149,13 @@ def invite_after(
         return Skip(_("No active survey follows this event."))
     if customer is None and (visit is None or visit.channel != Channel.IN_PERSON):
         return Skip(_("The customer is not known."))
+    rules = policy()
     if customer is not None:
         if has_open_complaint(customer):
             return Skip(_("A complaint of theirs is open."))
         if is_dissatisfied(customer):
             return Skip(_("A service recovery of theirs is under way."))
-        days = policy().cooldown_days
+        days = rules.cooldown_days
         if _recently_invited(customer, moment, days):
             return Skip(
                 _("They were invited to a survey in the last %(days)s days.") % {"days": days}
@@ -182,6 +184,7 @@ def invite_after(
         channel=channel,
         event_key=event_key,
         now=moment,
+        rules=rules,
     )
 
 
@@ -197,9 +200,11 @@ def create_invitation(
     visit: Visit | None = None,
     ticket: Ticket | None = None,
     now: datetime | None = None,
+    rules: FeedbackPolicy | None = None,
 ) -> Invitation:
     """Create the invitation for ``event_key`` (or return the one already made for it)
-    and, for e-mail, send it once the transaction commits."""
+    and, for e-mail, send it once the transaction commits. ``rules``: the policy, when
+    the caller read it already."""
     moment = now or timezone.now()
     existing = Invitation.objects.filter(event_key=event_key).first()
     if existing is not None:
@@ -221,7 +226,7 @@ def create_invitation(
                 language=language_for(customer, location),
                 event_key=event_key,
                 created_at=moment,
-                expires_at=moment + timedelta(days=policy().link_valid_days),
+                expires_at=moment + timedelta(days=(rules or policy()).link_valid_days),
             )
     except IntegrityError:  # the same event at the same moment from elsewhere
         return Invitation.objects.get(event_key=event_key)

@@ -25,6 +25,7 @@ from regulars.accounts.models import Location
 from regulars.core.business_time import WEEKDAYS, add_business_time
 from regulars.core.permissions import Capability
 from regulars.core.versioned import write_if_unchanged
+from regulars.feedback.invitations import create_invitation, email_allowed
 from regulars.feedback.models import (
     RECOVERY_OPEN,
     InviteChannel,
@@ -208,13 +209,11 @@ def advance_recovery(
 
 
 def _resurvey(recovery: Recovery, moment: datetime) -> Any:
-    from regulars.feedback.invitations import _email_allowed, create_invitation
-
     original = recovery.response.invitation
     customer = recovery.customer
     channel = (
         InviteChannel.EMAIL
-        if customer is not None and _email_allowed(customer)
+        if customer is not None and email_allowed(customer)
         else InviteChannel.RECEIPT
     )
     return create_invitation(
