@@ -398,3 +398,23 @@ def test_the_dashboard_leads_managers_to_the_recoveries_and_the_survey_rules(
     html = world.client("manager").get("/feedback/").content.decode()
     assert 'href="/feedback/recoveries/" data-testid="recoveries-link"' in html
     assert 'href="/feedback/surveys/" data-testid="survey-rules-link"' in html
+
+
+def test_topics_are_named_in_the_reader_s_language_not_by_their_keys(world: World) -> None:
+    from django.utils import translation
+
+    survey = make_survey(instruments=("csat", "nps"))
+    answer = Answer("bologna", "staff", 2, 4, "Si aspetta troppo", ("waiting",))
+    submit(world, survey, answer, "topic:1")
+    client = world.client("manager")
+    dashboard = client.get("/feedback/", HTTP_ACCEPT_LANGUAGE="it").content.decode()
+    comments = client.get(
+        "/feedback/comments/", {"topic": "waiting"}, HTTP_ACCEPT_LANGUAGE="it"
+    ).content.decode()
+    with translation.override("it"):
+        waiting = translation.pgettext("comment topic", "Waiting")
+    assert waiting != "Waiting"
+    row = re.search(r'data-topic="waiting">\s*<th scope="row"><a [^>]*>([^<]*)</a>', dashboard)
+    assert row is not None
+    assert row.group(1) == waiting
+    assert f'<span class="badge">{waiting}</span>' in comments

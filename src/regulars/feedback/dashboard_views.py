@@ -39,7 +39,7 @@ from regulars.feedback.dashboard import (
     recovery_funnel,
 )
 from regulars.feedback.dashboard_forms import CommentsForm, DashboardForm
-from regulars.feedback.instruments import Dimension
+from regulars.feedback.instruments import Dimension, topic_label
 from regulars.feedback.models import Response
 
 COMMENTS_PAGE_SIZE = 25
@@ -124,7 +124,7 @@ def _about(data: dict[str, Any]) -> str:
             if data.get("negative")
             else _("mentioning “%(topic)s”")
         )
-        parts.append(template % {"topic": data["topic"]})
+        parts.append(template % {"topic": topic_label(data["topic"])})
     if data.get("dimension"):
         parts.append(
             _("below expectations in “%(dimension)s”")
@@ -465,6 +465,7 @@ class _Presenter:
         rows = [
             {
                 "topic": t.topic,
+                "label": topic_label(t.topic),
                 "mentions": format_number(t.mentions, 0),
                 "share": format_share(t.share),
                 "share_ci": _interval(t.share_ci, percent=True),
@@ -479,7 +480,10 @@ class _Presenter:
         charted = f.topics[:TOPICS_CHARTED]
         chart = line_chart(
             [_day(start) for start in f.bucket_starts],
-            [(t.topic, [None if s is None else s * 100 for s in t.by_bucket]) for t in charted],
+            [
+                (topic_label(t.topic), [None if s is None else s * 100 for s in t.by_bucket])
+                for t in charted
+            ],
             title=_("Share of comments mentioning each topic"),
             unit="%",
             x_label=_("Month starting") if f.period == "month" else _("Week starting"),

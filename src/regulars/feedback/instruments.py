@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from django.db import models
 from django.utils.functional import Promise as LazyText
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Instrument(models.TextChoices):
@@ -186,3 +187,23 @@ ITEMS_BY_KEY: dict[str, Item] = {item.key: item for item in ITEMS}
 
 def items_of(dimension: str) -> tuple[Item, ...]:
     return tuple(item for item in ITEMS if item.dimension == dimension)
+
+
+# What comments talk about (the keys of ``regulars.text.TOPICS``), as staff read them:
+# the five dimensions by their own names, then the other subjects.
+TOPIC_LABELS: dict[str, LazyText] = {
+    **{str(d.value): d.label for d in Dimension},
+    "price": pgettext_lazy("comment topic", "Price"),
+    "waiting": pgettext_lazy("comment topic", "Waiting"),
+    "staff_friendliness": pgettext_lazy("comment topic", "Staff friendliness"),
+    "pushy_selling": pgettext_lazy("comment topic", "Pushy selling"),
+    "returns": pgettext_lazy("comment topic", "Returns"),
+    "product_quality": pgettext_lazy("comment topic", "Product quality"),
+    "cleanliness": pgettext_lazy("comment topic", "Cleanliness and ambience"),
+}
+
+
+def topic_label(key: str) -> str:
+    """A comment topic in the active language (the key itself when unknown)."""
+    label = TOPIC_LABELS.get(key)
+    return key if label is None else str(label)
