@@ -49,6 +49,11 @@ try:
     PUBLIC_URL = env_str("REGULARS_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
     # Requests per minute one address may make to the public survey pages.
     SURVEY_RATE_LIMIT = env_int("REGULARS_SURVEY_RATE_LIMIT", 60, minimum=1)
+    # The nightly loyalty snapshot: the local hour (business zone) from which
+    # ``regulars run-due`` takes it, and how much per-customer history is kept.
+    LOYALTY_SNAPSHOT_HOUR = env_int("REGULARS_LOYALTY_SNAPSHOT_HOUR", 3, minimum=0, maximum=23)
+    LOYALTY_KEEP_DAYS = env_int("REGULARS_LOYALTY_KEEP_DAYS", 35, minimum=1)
+    LOYALTY_KEEP_MONTHS = env_int("REGULARS_LOYALTY_KEEP_MONTHS", 24, minimum=0)
     LOG_LEVEL = env_choice("REGULARS_LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR"))
     SECURE_HSTS_SECONDS = env_int("REGULARS_HSTS_SECONDS", 31536000 if PRODUCTION else 0, minimum=0)
 except EnvError as exc:  # one clear line instead of a traceback deep in Django
@@ -86,6 +91,7 @@ INSTALLED_APPS = [
     "regulars.customers",
     "regulars.service",
     "regulars.feedback",
+    "regulars.loyalty",
     "regulars.web",
     "regulars.demo",
 ]

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class LoyaltyConfig(AppConfig):
+    name = "regulars.loyalty"
+    label = "loyalty"
+    verbose_name = "Loyalty"
