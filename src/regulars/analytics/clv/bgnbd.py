@@ -20,7 +20,7 @@ invalid input raises ValueError.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
@@ -29,16 +29,20 @@ from regulars.analytics.clv._fit import (
     FloatArray,
     IntArray,
     Objective,
+    SecondOrder,
     as_float_array,
     as_weights,
     betaln,
     check_penalizer,
+    codes,
     digamma,
     distinct_rows,
+    dot,
     expit,
     gammaln,
     group_rows,
     hyp2f1,
+    log_space,
     minimise,
     standard_errors,
     trigamma,
@@ -108,53 +112,104 @@ def _customers(
 
 @dataclass(frozen=True, slots=True)
 class _Data:
-    """Grouped data: x-only terms per distinct frequency, the rest per distinct row."""
+    """Grouped data, arranged so that one likelihood evaluation does as little per row as
+    possible: terms in x alone per distinct frequency, terms in T alone per distinct day,
+    and only the "dropped after the last visit" term per distinct repeat row."""
 
-    freqs: FloatArray  # distinct frequencies
-    freq_weights: FloatArray
-    zero_T: FloatArray  # distinct ages of customers without repeat visits
-    zero_weights: FloatArray
+    freqs: FloatArray  # distinct frequencies (a table: it may hold unused ones)
+    freq_weights: FloatArray  # total weight of each
+    days: FloatArray  # distinct values of T (every row) and t_x (repeat rows)
+    day_weights: FloatArray  # total weight of the rows with T = day
+    day_visits: FloatArray  # total weight × x of the repeat rows with T = day
     x: FloatArray  # distinct rows with x > 0
-    tx: FloatArray
-    T: FloatArray
     weights: FloatArray
-    days: FloatArray  # distinct values of T and t_x over the repeat rows
     T_at: IntArray  # where each repeat row's T, t_x and x sit in ``days`` / ``freqs``
     tx_at: IntArray
     x_at: IntArray
+    x_starts: IntArray  # where each run of equal x starts among the repeat rows
+    x_runs: IntArray  # and where its x sits in ``freqs``
     total: float
     n_distinct: int
+
+
+def _runs(x_at: IntArray) -> tuple[IntArray, IntArray]:
+    """Starts of the runs of equal values in ``x_at``, and each run's value."""
+    if len(x_at) == 0:
+        return np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.intp)
+    starts = np.flatnonzero(np.diff(x_at)) + 1
+    starts = np.concatenate([np.zeros(1, dtype=np.intp), starts.astype(np.intp)])
+    return starts, x_at[starts]
+
+
+def _run_sums(values: FloatArray, starts: IntArray) -> FloatArray:
+    """Sums of ``values`` over the runs starting at ``starts`` (contiguous, so cheaper
+    than ``np.bincount`` over the run's values)."""
+    if len(starts) == 0:
+        return np.zeros(0)
+    return np.asarray(np.add.reduceat(values, starts), dtype=np.float64)
 
 
 def _prepare(x: FloatArray, tx: FloatArray, age: FloatArray, weights: FloatArray) -> _Data:
     grouped = group_rows((x, tx, age), weights)
     gx, gtx, gT = grouped.columns
     gw = grouped.weights
-    freqs, inverse = np.unique(gx, return_inverse=True)
-    freq_weights = np.asarray(
-        np.bincount(inverse.ravel(), weights=gw, minlength=len(freqs)), dtype=np.float64
-    )
+    freqs, x_code = codes(gx)
+    freq_weights = np.bincount(x_code, weights=gw, minlength=len(freqs)).astype(np.float64)
     repeat = gx > 0
     # Terms in α+T, α+t_x and b+x−1 are tabulated over distinct values and gathered: ages
     # in whole days take a few hundred values, so this replaces most per-row logarithms.
-    days, at = np.unique(np.concatenate([gT[repeat], gtx[repeat]]), return_inverse=True)
-    at = at.ravel()
-    n_repeat = int(repeat.sum())
+    days, at = codes(np.concatenate([gT, gtx[repeat]]))
+    T_at = at[: len(gT)]
+    day_weights = np.bincount(T_at, weights=gw, minlength=len(days)).astype(np.float64)
+    day_visits = np.bincount(
+        T_at[repeat], weights=gw[repeat] * gx[repeat], minlength=len(days)
+    ).astype(np.float64)
+    x_at = x_code[repeat]
+    x_starts, x_runs = _runs(x_at)
     return _Data(
         freqs=freqs,
         freq_weights=freq_weights,
-        zero_T=gT[~repeat],
-        zero_weights=gw[~repeat],
-        x=gx[repeat],
-        tx=gtx[repeat],
-        T=gT[repeat],
-        weights=gw[repeat],
         days=days,
-        T_at=at[:n_repeat],
-        tx_at=at[n_repeat:],
-        x_at=inverse.ravel()[repeat],
+        day_weights=day_weights,
+        day_visits=day_visits,
+        x=gx[repeat],
+        weights=gw[repeat],
+        T_at=T_at[repeat],
+        tx_at=at[len(gT) :],
+        x_at=x_at,
+        x_starts=x_starts,
+        x_runs=x_runs,
         total=float(gw.sum()),
         n_distinct=len(gw),
+    )
+
+
+_ROUGH_ROWS = 20_000
+"""Above this many distinct repeat rows, the loose multi-start runs on an evenly spaced
+subsample of them (weights scaled up to the same total); the polish uses every row."""
+
+
+def _subsample(data: _Data) -> _Data | None:
+    """The data with every k-th repeat row only (rows are sorted by x, t_x, T, so the
+    sample keeps the spread of each), or None when there are few enough rows already.
+    Only the per-row term is sampled: the terms in x alone and in T alone stay exact."""
+    rows = len(data.x)
+    if rows <= _ROUGH_ROWS:
+        return None
+    keep = slice(0, rows, -(-rows // _ROUGH_ROWS))
+    weights = data.weights[keep]
+    scale = float(data.weights.sum()) / float(weights.sum())
+    x_at = data.x_at[keep]
+    x_starts, x_runs = _runs(x_at)
+    return replace(
+        data,
+        x=data.x[keep],
+        weights=weights * scale,
+        T_at=data.T_at[keep],
+        tx_at=data.tx_at[keep],
+        x_at=x_at,
+        x_starts=x_starts,
+        x_runs=x_runs,
     )
 
 
@@ -197,60 +252,145 @@ def bgnbd_log_likelihood(
 
 def _objective(data: _Data, penalizer: float) -> Objective:
     """Mean negative log-likelihood + L2 penalty and its analytic gradient (log-params)."""
+    return _Likelihood(data, penalizer).objective
 
-    def evaluate(log_params: FloatArray) -> tuple[float, FloatArray]:
+
+def _second_order(data: _Data, penalizer: float) -> SecondOrder:
+    """``_objective`` with its analytic Hessian (log-params), for Newton's method."""
+    return _Likelihood(data, penalizer).second_order
+
+
+_SCRATCH = 12
+
+
+class _Likelihood:
+    """Value, gradient and Hessian of the mean negative log-likelihood plus penalty, in
+    log-parameters.
+
+    Derivatives are taken in the parameters and converted. Per repeat row, with
+    d = ln a − ln(b+x−1) + (r+x)·(ln(α+T) − ln(α+t_x)) and s = expit(d), the row's term
+    softplus(d) has gradient s·∇d and Hessian s(1−s)·∇d∇dᵀ + s·∇²d; the terms in x alone
+    and in T alone are summed per distinct frequency and per distinct day.
+
+    The per-row work writes into scratch rows allocated once: a fresh array of a few MB
+    per operation is new memory to the operating system each time (page faults), which
+    cost as much as the arithmetic itself.
+    """
+
+    def __init__(self, data: _Data, penalizer: float) -> None:
+        self.data = data
+        self.penalizer = penalizer
+        self.scratch = np.empty((_SCRATCH, len(data.x)))
+
+    def objective(self, log_params: FloatArray) -> tuple[float, FloatArray]:
+        value, gradient, _ = self._evaluate(log_params, hessian=False)
+        return value, gradient
+
+    def second_order(self, log_params: FloatArray) -> tuple[float, FloatArray, FloatArray]:
+        return self._evaluate(log_params, hessian=True)
+
+    def _evaluate(
+        self, log_params: FloatArray, *, hessian: bool
+    ) -> tuple[float, FloatArray, FloatArray]:
+        data, penalizer = self.data, self.penalizer
         params = np.exp(log_params)
         r, alpha, a, b = (float(v) for v in params)
         n = data.total
         f, fw = data.freqs, data.freq_weights
         # Terms depending on x only: one evaluation per distinct frequency.
         ab = digamma(a + b) - digamma(a + b + f)
-        loglik = float(
-            fw
-            @ (
-                gammaln(r + f)
-                - gammaln(r)
-                + gammaln(a + b)
-                + gammaln(b + f)
-                - gammaln(b)
-                - gammaln(a + b + f)
-            )
+        loglik = dot(
+            fw,
+            gammaln(r + f)
+            - gammaln(r)
+            + gammaln(a + b)
+            + gammaln(b + f)
+            - gammaln(b)
+            - gammaln(a + b + f),
         ) + n * r * np.log(alpha)
-        g_r = float(fw @ (digamma(r + f) - digamma(r))) + n * np.log(alpha)
+        g_r = dot(fw, digamma(r + f) - digamma(r)) + n * np.log(alpha)
         g_alpha = n * r / alpha
-        g_a = float(fw @ ab)
-        g_b = float(fw @ (ab + digamma(b + f) - digamma(b)))
-        # Customers without repeat visits: only the "still alive" term, −r ln(α+T).
-        log_zero = np.log(alpha + data.zero_T)
-        loglik -= r * float(data.zero_weights @ log_zero)
-        g_r -= float(data.zero_weights @ log_zero)
-        g_alpha -= r * float(data.zero_weights @ (1.0 / (alpha + data.zero_T)))
-        # Repeat customers: log of (alive term + dropped-after-last-visit term).
-        x, w = data.x, data.weights
-        rx = r + x
+        g_a = dot(fw, ab)
+        g_b = dot(fw, ab + digamma(b + f) - digamma(b))
+        # Terms depending on T only, −(r+x)·ln(α+T) summed per day ("still alive").
         log_days = np.log(alpha + data.days)
         inv_days = 1.0 / (alpha + data.days)
-        log_T = log_days[data.T_at]
-        gap = log_T - log_days[data.tx_at]
-        inv_T = inv_days[data.T_at]
-        inv_gap = inv_days[data.tx_at] - inv_T
-        at_least_one = np.maximum(f, 1.0)  # the x = 0 entry is unused
-        inv_bx = (1.0 / (b + at_least_one - 1.0))[data.x_at]
-        # ln(alive + dropped) = alive + softplus(d), d = dropped − alive; the posterior
-        # weight of the "dropped" branch is expit(d). Both from one exp(−|d|).
-        d = np.log(a * inv_bx) + rx * gap
-        e = np.exp(-np.abs(d))
-        share = np.where(d >= 0.0, 1.0, e) / (1.0 + e)
-        loglik += float(w @ (np.maximum(d, 0.0) + np.log1p(e) - rx * log_T))
-        g_r -= float(w @ (log_T - share * gap))
-        g_alpha -= float(w @ (rx * (inv_T + share * inv_gap)))
-        g_a += float(w @ share) / a
-        g_b -= float(w @ (share * inv_bx))
+        day_rate = r * data.day_weights + data.day_visits
+        loglik -= dot(day_rate, log_days)
+        g_r -= dot(data.day_weights, log_days)
+        g_alpha -= dot(day_rate, inv_days)
+        # Repeat rows: softplus(d), d the log-odds of "dropped after the last visit". Sums
+        # over rows of one frequency come from runs (rows are sorted by x).
+        w, runs = data.weights, data.x_starts
+        rx, gap, d, e, one_e, w_one, ws, inv_T, inv_tx, inv_gap, u, tmp = self.scratch
+        inv_bx = 1.0 / (b + np.maximum(f, 1.0) - 1.0)  # per frequency; x = 0 unused
+        run_inv_bx = inv_bx[data.x_runs]
+        np.add(data.x, r, out=rx)
+        np.take(log_days, data.T_at, out=gap, mode="clip")
+        np.take(log_days, data.tx_at, out=tmp, mode="clip")
+        gap -= tmp
+        np.multiply(rx, gap, out=d)
+        np.take(np.log(a) + np.log(inv_bx), data.x_at, out=tmp, mode="clip")
+        d += tmp
+        np.abs(d, out=e)
+        np.negative(e, out=e)
+        np.exp(e, out=e)
+        np.maximum(d, 0.0, out=tmp)
+        loglik += dot(w, tmp)
+        np.log1p(e, out=tmp)
+        loglik += dot(w, tmp)
+        np.add(e, 1.0, out=one_e)
+        np.divide(w, one_e, out=w_one)
+        # w·expit(d): w·e/(1+e) below 0, w/(1+e) above (sign(d) is 1 there, e ≤ 1).
+        np.sign(d, out=ws)
+        np.maximum(ws, e, out=ws)
+        ws *= w_one
+        np.take(inv_days, data.T_at, out=inv_T, mode="clip")
+        np.take(inv_days, data.tx_at, out=inv_tx, mode="clip")
+        np.subtract(inv_tx, inv_T, out=inv_gap)
+        np.multiply(rx, inv_gap, out=u)  # −∂d/∂α
+        ws_runs = _run_sums(ws, runs)
+        sum_ws = float(ws_runs.sum())
+        g_r += dot(ws, gap)
+        g_alpha -= dot(ws, u)
+        g_a += sum_ws / a
+        g_b -= dot(ws_runs, run_inv_bx)
         gradient = -np.array([g_r, g_alpha, g_a, g_b]) / n + 2.0 * penalizer * params
-        value = -loglik / n + penalizer * float(params @ params)
-        return value, gradient * params
-
-    return evaluate
+        value = -loglik / n + penalizer * dot(params, params)
+        if not hessian:
+            return value, gradient * params, np.empty((0, 0))
+        tab = dot(fw, trigamma(a + b) - trigamma(a + b + f))
+        h = np.empty((4, 4))
+        h[0, 0] = dot(fw, trigamma(r + f) - trigamma(r))
+        h[0, 1] = n / alpha - dot(data.day_weights, inv_days)
+        h[1, 1] = -n * r / alpha**2 + dot(day_rate, inv_days * inv_days)
+        h[2, 2] = tab
+        h[2, 3] = tab
+        h[3, 3] = tab + dot(fw, trigamma(b + f) - trigamma(b))
+        q, qg, qu = rx, e, one_e  # reused: r + x, e and 1 + e are not needed again
+        np.multiply(w_one, e, out=q)
+        q /= one_e  # w·s(1−s) = w·e/(1+e)² on both sides of 0
+        np.multiply(q, gap, out=qg)
+        np.multiply(q, u, out=qu)
+        q_runs = _run_sums(q, runs)
+        qg_runs = _run_sums(qg, runs)
+        qu_runs = _run_sums(qu, runs)
+        h[0, 0] += dot(qg, gap)
+        h[0, 1] -= dot(qg, u) + dot(ws, inv_gap)
+        h[0, 2] = float(qg_runs.sum()) / a
+        h[0, 3] = -dot(qg_runs, run_inv_bx)
+        np.multiply(ws, u, out=tmp)
+        inv_T += inv_tx
+        h[1, 1] += dot(qu, u) + dot(tmp, inv_T)
+        h[1, 2] = -float(qu_runs.sum()) / a
+        h[1, 3] = dot(qu_runs, run_inv_bx)
+        h[2, 2] += (float(q_runs.sum()) - sum_ws) / a**2
+        h[2, 3] -= dot(q_runs, run_inv_bx) / a
+        h[3, 3] += dot(q_runs + ws_runs, run_inv_bx * run_inv_bx)
+        upper = np.triu_indices(4, 1)
+        h[(upper[1], upper[0])] = h[upper]
+        curvature = -h / n + 2.0 * penalizer * np.eye(4)
+        return log_space(params, value, gradient, curvature)
 
 
 def _starts(data: _Data) -> list[list[float]]:
@@ -260,12 +400,10 @@ def _starts(data: _Data) -> list[list[float]]:
     exponential rate distribution (r = 1, α = 1/λ̄) and a mean dropout of 1/3. The
     second mirrors ``lifetimes`` (all ones after it rescales time so that max T = 10).
     """
-    ages = np.concatenate([data.zero_T, data.T])
-    weights = np.concatenate([data.zero_weights, data.weights])
-    visits = float(data.x @ data.weights)
-    exposure = float(ages @ weights)
+    visits = float(data.freqs @ data.freq_weights)
+    exposure = float(data.days @ data.day_weights)
     rate = (visits + 0.5) / (exposure + 1.0)
-    max_age = max(float(ages.max()), 1.0)
+    max_age = max(float(data.days[data.day_weights > 0].max()), 1.0)
     return [
         [1.0, 1.0 / rate, 1.0, 2.0],
         [1.0, max_age / 10.0, 1.0, 1.0],
@@ -286,11 +424,15 @@ def fit_bgnbd(
     ``weights``: optional non-negative weight per row (e.g. how many customers share it).
     Identical rows are grouped first, so the cost grows with distinct rows. The objective
     is the mean negative log-likelihood plus ``penalizer · (r² + α² + a² + b²)`` (the
-    ``lifetimes`` convention; α in days), minimised by L-BFGS-B over log-parameters with
-    the analytic gradient: three starting points run to a loose tolerance, and the best
-    is polished to a tight one (relative change 1e-15). ValueError on invalid input or an
+    ``lifetimes`` convention; α in days), minimised over log-parameters by Newton's
+    method with the analytic gradient and Hessian: three starting points run to a loose
+    tolerance (on a subsample of the repeat rows when there are more than 20,000
+    distinct ones), and the best is polished on all rows until the largest gradient
+    component is below 1e-10 (L-BFGS-B takes over where Newton fails, e.g. at a bound).
+    Standard errors come from the analytic Hessian. ValueError on invalid input or an
     empty data set; degenerate data (e.g. nobody came back) give a finite fit with
-    parameters at a bound and ``se`` None.
+    parameters at a bound and ``se`` None. A million customers in whole days fit in
+    about 0.2 s.
     """
     x, tx, age = _customers(frequency, recency, T)
     if len(x) == 0:
@@ -299,9 +441,15 @@ def fit_bgnbd(
     pen = check_penalizer(penalizer)
     data = _prepare(x, tx, age, w)
     objective = _objective(data, pen)
-    optimum = minimise(objective, _starts(data))
+    sample = _subsample(data)
+    optimum = minimise(
+        objective,
+        _starts(data),
+        second_order=_second_order(data, pen),
+        rough=None if sample is None else _second_order(sample, pen),
+    )
     r, alpha, a, b = (float(v) for v in optimum.params)
-    errors = standard_errors(objective, optimum.params, data.total)
+    errors = standard_errors(objective, optimum.params, data.total, hessian=optimum.hessian)
     loglik = optimum.log_likelihood(pen, data.total)
     return BGNBDFit(
         r=r,
