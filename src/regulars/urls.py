@@ -11,5 +11,6 @@ urlpatterns = [
     path("service/", include("regulars.service.care_urls")),
     path("feedback/", include("regulars.feedback.urls")),
     path("s/", include("regulars.feedback.survey_urls")),
+    path("loyalty/", include("regulars.loyalty.urls")),
     path("", include("regulars.web.urls")),
 ]

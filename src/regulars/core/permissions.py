@@ -40,6 +40,7 @@ class Capability(StrEnum):
     VIEW_FEEDBACK = "view_feedback"  # the feedback dashboard and everyone's comments
     MANAGE_SURVEYS = "manage_surveys"  # which survey follows which event, the limits
     HANDLE_RECOVERY = "handle_recovery"  # move service recoveries on
+    VIEW_LOYALTY = "view_loyalty"  # the loyalty dashboard, who to check on, P(alive)
 
 
 POLICY: dict[Capability, Role] = {
@@ -59,6 +60,7 @@ POLICY: dict[Capability, Role] = {
     Capability.VIEW_FEEDBACK: Role.MANAGER,
     Capability.MANAGE_SURVEYS: Role.MANAGER,
     Capability.HANDLE_RECOVERY: Role.MANAGER,
+    Capability.VIEW_LOYALTY: Role.MANAGER,
 }
 
 

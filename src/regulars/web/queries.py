@@ -20,6 +20,7 @@ from regulars.core.localtime import day_bounds_utc, local_today, zone
 from regulars.core.models import AuditEntry
 from regulars.core.permissions import Capability
 from regulars.feedback.models import RECOVERY_OPEN, Recovery
+from regulars.loyalty.queries import check_on_counts
 from regulars.service.models import Visit
 
 
@@ -42,12 +43,15 @@ class LocationToday:
     takings: list[Takings] | None = field(default=None)
     # Unhappy customers whose service recovery is under way (None: not the user's job).
     to_win_back: int | None = None
+    # Customers at risk in the latest loyalty snapshot (None: not the user's job).
+    to_check_on: int | None = None
 
 
 def today_at_a_glance(access: Access, *, now: datetime) -> list[LocationToday]:
     """Visits, distinct customers and newcomers today at each of the user's locations,
-    plus takings per currency where the user may see money and the service recoveries
-    under way where they handle them. Three queries in all."""
+    plus takings per currency where the user may see money, the service recoveries
+    under way where they handle them and the customers at risk where they see loyalty.
+    Four queries in all."""
     locations = access.locations()
     if not locations:
         return []
@@ -98,6 +102,9 @@ def today_at_a_glance(access: Access, *, now: datetime) -> list[LocationToday]:
             .values_list("location_id", "n")
         )
 
+    loyalty_ids = [loc.pk for loc in locations if access.can(Capability.VIEW_LOYALTY, loc.pk)]
+    at_risk = check_on_counts(loyalty_ids)
+
     result = []
     for loc in locations:
         visits, customers, newcomers = counts.get(loc.pk, (0, 0, 0))
@@ -110,6 +117,7 @@ def today_at_a_glance(access: Access, *, now: datetime) -> list[LocationToday]:
                 newcomers=newcomers,
                 takings=takings.get(loc.pk, []) if loc.pk in money_ids else None,
                 to_win_back=under_way.get(loc.pk, 0) if loc.pk in recovery_ids else None,
+                to_check_on=at_risk.get(loc.pk, 0) if loc.pk in loyalty_ids else None,
             )
         )
     return result

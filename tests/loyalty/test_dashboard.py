@@ -1,0 +1,513 @@
+"""The loyalty dashboard and the stage lists through the HTTP layer: who may see them,
+what they say about the snapshot runs, who to check on and in which order, the stage
+sizes, moves, cohorts, value and the models' check, each chart with its table."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from regulars.core.permissions import POLICY, Capability, Role
+from regulars.customers.models import Customer
+from regulars.loyalty.models import RunStatus, Snapshot, Stage
+from tests.conftest import World
+from tests.factories import CustomerFactory
+from tests.loyalty.helpers import AS_OF, MONDAY_TO_FRIDAY, SATURDAY, make_snapshot, make_standing
+
+FIGURES: dict[str, Any] = {
+    "horizon_days": 90,
+    "clv_days": 365,
+    "discount": 0.10,
+    "stages": {
+        "new": 1,
+        "developing": 0,
+        "regular": 1,
+        "at_risk": 3,
+        "lapsed": 1,
+        "dissatisfied": 0,
+        "won_back": 0,
+    },
+    "flows": {
+        "from": [
+            "new",
+            "developing",
+            "regular",
+            "at_risk",
+            "lapsed",
+            "dissatisfied",
+            "won_back",
+            "none",
+        ],
+        "to": ["new", "developing", "regular", "at_risk", "lapsed", "dissatisfied", "won_back"],
+        "counts": [
+            [0, 0, 0, 0, 0, 0, 0],
+            [0, 0, 0, 0, 0, 0, 0],
+            [0, 0, 4, 2, 0, 0, 0],
+            [0, 0, 1, 5, 1, 0, 0],
+            [0, 0, 0, 0, 9, 0, 3],
+            [0, 0, 0, 0, 0, 0, 0],
+            [0, 0, 0, 0, 0, 0, 0],
+            [6, 0, 0, 0, 0, 0, 0],
+        ],
+    },
+    "previous_as_of": (AS_OF - timedelta(days=1)).isoformat(),
+    "cohorts": {
+        "period": "month",
+        "labels": ["2026-08", "2026-09", "2026-10"],
+        "sizes": [40, 30, 20],
+        "retention": [[1.0, 0.5, 0.4, 0.0], [1.0, 0.6, 0.0, 0.0], [1.0, 0.0, 0.0, 0.0]],
+        "observable": [
+            [True, True, True, False],
+            [True, True, False, False],
+            [True, False, False, False],
+        ],
+    },
+    "value": {
+        "total": 3210.5,
+        "currency": "EUR",
+        "edges": [0, 100, 500, 1000],
+        "counts": [2, 3, 1],
+        "top_decile_share": 0.42,
+    },
+    "holdout": {
+        "split": "2026-08-22",
+        "end": "2026-11-20",
+        "days": 90,
+        "groups": [
+            {"frequency": "0", "customers": 50, "predicted": 0.4, "actual": 0.3},
+            {"frequency": "1", "customers": 20, "predicted": 1.2, "actual": 1.1},
+            {"frequency": "7+", "customers": 5, "predicted": 9.5, "actual": 10.0},
+        ],
+        "total_predicted": 76.5,
+        "total_actual": 72.0,
+        "alive": [
+            {"lo": 0.0, "hi": 0.5, "predicted": 0.31, "actual": 0.27, "customers": 40},
+            {"lo": 0.5, "hi": 1.0, "predicted": 0.83, "actual": 0.8, "customers": 35},
+        ],
+    },
+    "inputs": {"future_visits": 0, "duplicate_visits": 0},
+    "horizons": {"risk_days": 45.0, "lapse_days": 120.0},
+}
+
+
+def customer(name: str, world: World) -> Customer:
+    given, family = name.split()
+    return CustomerFactory(given_name=given, family_name=family, home_location=world.bologna)
+
+
+@pytest.fixture
+def snapshot(world: World) -> Snapshot:
+    """Six customers: three at risk in Bologna (different values at risk), one at risk
+    in Copenhagen, one regular and one lapsed in Bologna."""
+    run = make_snapshot(figures=FIGURES, total_value=Decimal("3210.50"), customers=6, visits=80)
+    b = world.bologna
+    make_standing(
+        run,
+        customer("Anna Bianchi", world),
+        stage=Stage.AT_RISK,
+        location=b,
+        value_at_risk=Decimal("120.00"),
+        weekdays=MONDAY_TO_FRIDAY,
+        part_of_day=0,
+        gap_low=2.0,
+        gap_high=3.0,
+        overdue=True,
+        overdue_ratio=4.2,
+        last_days=11,
+        p_alive=0.41,
+    )
+    make_standing(
+        run,
+        customer("Bruno Verdi", world),
+        stage=Stage.AT_RISK,
+        location=b,
+        value_at_risk=Decimal("860.00"),
+        weekdays=SATURDAY,
+        gap_low=7.0,
+        gap_high=7.0,
+        overdue=True,
+        overdue_ratio=3.0,
+        last_days=21,
+        p_alive=0.35,
+    )
+    make_standing(
+        run,
+        customer("Carla Neri", world),
+        stage=Stage.AT_RISK,
+        location=b,
+        value_at_risk=Decimal("45.50"),
+        last_days=30,
+    )
+    make_standing(
+        run,
+        customer("Dagmar Holm", world),
+        stage=Stage.AT_RISK,
+        location=world.copenhagen,
+        value_at_risk=Decimal("999.00"),
+    )
+    make_standing(run, customer("Elena Russo", world), stage=Stage.REGULAR, location=b)
+    make_standing(run, customer("Franco Galli", world), stage=Stage.LAPSED, location=b)
+    return run
+
+
+def names_in(html: str) -> list[str]:
+    table = re.search(r'data-table="customers">(.*?)</table>', html, flags=re.DOTALL)
+    assert table is not None, "no customer table"
+    return re.findall(r'<th scope="row"><a href="/customers/[^"]+/">([^<]+)</a>', table.group(1))
+
+
+# --- who may see it ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["/loyalty/", "/loyalty/stage/at_risk/"])
+def test_anonymous_visitors_are_sent_to_sign_in(world: World, path: str) -> None:
+    response = world.client("anonymous").get(path)
+    assert response.status_code == 302
+    assert "/accounts/login/" in response["Location"]
+
+
+@pytest.mark.parametrize("path", ["/loyalty/", "/loyalty/stage/at_risk/"])
+def test_staff_and_outsiders_are_refused(world: World, snapshot: Snapshot, path: str) -> None:
+    assert world.client("staff").get(path).status_code == 403
+    assert world.client("outsider").get(path).status_code == 403
+
+
+@pytest.mark.parametrize("path", ["/loyalty/", "/loyalty/stage/at_risk/"])
+def test_managers_and_owners_may_see_it(world: World, snapshot: Snapshot, path: str) -> None:
+    assert world.client("manager").get(path).status_code == 200
+    assert world.client("owner").get(path).status_code == 200
+
+
+def test_the_navigation_links_the_dashboard_for_managers_only(world: World) -> None:
+    assert 'href="/loyalty/"' in world.client("manager").get("/").content.decode()
+    assert 'href="/loyalty/"' not in world.client("staff").get("/").content.decode()
+
+
+def test_an_unknown_stage_is_not_found(world: World, snapshot: Snapshot) -> None:
+    assert world.client("manager").get("/loyalty/stage/royalty/").status_code == 404
+
+
+def test_a_manager_cannot_ask_for_a_location_of_someone_else(
+    world: World, snapshot: Snapshot
+) -> None:
+    html = (
+        world.client("manager").get("/loyalty/", {"location": world.copenhagen.pk}).content.decode()
+    )
+    assert "Dagmar" not in html
+    assert "data-snapshot" not in html  # the form refuses the choice: no figures at all
+
+
+# --- the runs --------------------------------------------------------------------------------
+
+
+def test_without_a_snapshot_the_page_says_how_to_take_one(world: World) -> None:
+    html = world.client("manager").get("/loyalty/").content.decode()
+    assert "data-no-snapshot" in html
+    assert "<code>regulars snapshot</code>" in html
+    html = world.client("manager").get("/loyalty/stage/at_risk/").content.decode()
+    assert "<code>regulars snapshot</code>" in html
+
+
+def test_a_failed_newest_run_is_reported_and_the_previous_snapshot_shown(
+    world: World, snapshot: Snapshot
+) -> None:
+    make_snapshot(
+        as_of=AS_OF + timedelta(days=1),
+        status=RunStatus.FAILED,
+        error="ValueError: the visit model did not converge",
+    )
+    html = world.client("manager").get("/loyalty/").content.decode()
+    failed = re.search(r'data-run="failed">(.*?)</div>', html, flags=re.DOTALL)
+    assert failed is not None
+    assert "ValueError: the visit model did not converge" in failed.group(1)
+    assert "The previous snapshot is shown below." in failed.group(1)
+    assert "data-snapshot" in html
+    assert names_in(html)[:1] == ["Bruno Verdi"]
+
+
+def test_a_failed_first_run_says_there_is_nothing_earlier(world: World) -> None:
+    make_snapshot(status=RunStatus.FAILED, error="RuntimeError: out of memory")
+    html = world.client("manager").get("/loyalty/").content.decode()
+    assert "RuntimeError: out of memory" in html
+    assert "There is no earlier snapshot to show." in html
+    assert "data-snapshot" not in html
+
+
+def test_a_run_under_way_is_announced(world: World, snapshot: Snapshot) -> None:
+    make_snapshot(as_of=AS_OF + timedelta(days=1), status=RunStatus.RUNNING)
+    html = world.client("manager").get("/loyalty/").content.decode()
+    assert 'data-run="running"' in html
+    assert "The previous one is shown until it is done." in html
+
+
+def test_the_snapshot_says_when_and_how_it_was_taken_and_its_warnings(world: World) -> None:
+    make_snapshot(
+        method="rules",
+        customers=1234,
+        warnings=[
+            {
+                "code": "thin_data",
+                "reasons": ["too_few_customers", "short_history"],
+                "customers": 1234,
+                "repeat_customers": 12,
+            },
+            {"code": "future_visits", "count": 3},
+            {"code": "duplicate_visits", "count": 1},
+            {"code": "fit_not_converged", "model": "bgnbd"},
+            {"code": "something_new_from_the_job", "value": 7},
+            "not even a dict",
+        ],
+    )
+    html = world.client("manager").get("/loyalty/").content.decode()
+    state = re.search(r"data-snapshot>(.*?)</section>", html, flags=re.DOTALL)
+    assert state is not None
+    text = state.group(1)
+    assert "20 Nov 2026" in text
+    assert "1,234 customers" in text
+    assert 'data-method="rules"' in text
+    assert "Simple rules" in text
+    assert "There is little data yet (few customers (1,234), a short history of visits)" in text
+    assert "3 visits dated in the future were left out." in text
+    assert "1 visit logged twice was counted once." in text
+    assert "The BG/NBD model did not settle on a fit" in text
+    assert "The snapshot noted something unusual (something_new_from_the_job)." in text
+
+
+def test_an_old_snapshot_without_figures_still_renders(world: World) -> None:
+    run = make_snapshot(figures={})
+    make_standing(run, CustomerFactory(), stage=Stage.AT_RISK, location=world.bologna)
+    response = world.client("owner").get("/loyalty/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "No cohorts in this snapshot." in html
+    assert 'data-stage="at_risk"' in html
+
+
+# --- who to check on --------------------------------------------------------------------------
+
+
+def test_who_to_check_on_lists_the_customers_at_risk_by_value_at_risk(
+    world: World, snapshot: Snapshot
+) -> None:
+    html = world.client("manager").get("/loyalty/").content.decode()
+    assert names_in(html) == ["Bruno Verdi", "Anna Bianchi", "Carla Neri"]
+    assert "Elena" not in html  # a regular
+    assert "Dagmar" not in html  # at risk, but in Copenhagen
+
+
+def test_who_to_check_on_says_the_rhythm_absence_and_figures(
+    world: World, snapshot: Snapshot
+) -> None:
+    html = world.client("manager").get("/loyalty/").content.decode()
+    row = re.search(
+        r'<tr data-customer="[^"]+">\s*<th scope="row"><a[^>]*>Anna Bianchi.*?</tr>',
+        html,
+        flags=re.DOTALL,
+    )
+    assert row is not None
+    anna = row.group(0)
+    assert "Usually weekday mornings, every 2–3 days" in anna
+    assert "4.2 × their usual gap" in anna
+    assert "41%" in anna
+    assert "€120.00" in anna
+    bruno = re.search(r"Bruno Verdi.*?</tr>", html, flags=re.DOTALL)
+    assert bruno is not None
+    assert "Usually Saturdays, about every week" in bruno.group(0)
+
+
+def test_the_owner_filters_who_to_check_on_by_location(world: World, snapshot: Snapshot) -> None:
+    client = world.client("owner")
+    assert names_in(client.get("/loyalty/").content.decode()) == [
+        "Dagmar Holm",
+        "Bruno Verdi",
+        "Anna Bianchi",
+        "Carla Neri",
+    ]
+    html = client.get("/loyalty/", {"location": world.copenhagen.pk}).content.decode()
+    assert names_in(html) == ["Dagmar Holm"]
+
+
+def test_each_stage_links_to_the_list_of_its_customers(world: World, snapshot: Snapshot) -> None:
+    client = world.client("manager")
+    html = client.get("/loyalty/").content.decode()
+    assert 'href="/loyalty/stage/lapsed/?location=' not in html  # no location chosen
+    assert 'href="/loyalty/stage/lapsed/"' in html
+    lapsed = client.get("/loyalty/stage/lapsed/").content.decode()
+    assert names_in(lapsed) == ["Franco Galli"]
+    at_risk = client.get("/loyalty/stage/at_risk/").content.decode()
+    assert names_in(at_risk) == ["Bruno Verdi", "Anna Bianchi", "Carla Neri"]
+    assert "3 customers" in at_risk
+
+
+def test_the_stage_sizes_are_those_of_the_readers_locations(
+    world: World, snapshot: Snapshot
+) -> None:
+    def count(html: str, stage: str) -> str:
+        found = re.search(rf'data-stage="{stage}">.*?data-count>([^<]*)<', html, flags=re.DOTALL)
+        assert found is not None
+        return found.group(1)
+
+    manager = world.client("manager").get("/loyalty/").content.decode()
+    assert count(manager, "at_risk") == "3"  # Bologna only
+    owner = world.client("owner").get("/loyalty/").content.decode()
+    assert count(owner, "at_risk") == "3"  # the whole business: the stored sizes
+    assert count(owner, "new") == "1"
+
+
+def test_the_lists_are_paginated(world: World) -> None:
+    run = make_snapshot()
+    for i in range(55):
+        make_standing(
+            run,
+            CustomerFactory(given_name=f"C{i:02d}", family_name="Rossi"),
+            stage=Stage.AT_RISK,
+            location=world.bologna,
+            value_at_risk=Decimal(1000 - i),
+        )
+    client = world.client("manager")
+    first = names_in(client.get("/loyalty/").content.decode())
+    assert len(first) == 50
+    assert first[0] == "C00 Rossi"
+    second = client.get("/loyalty/", {"page": 2}).content.decode()
+    assert names_in(second) == [f"C{i} Rossi" for i in range(50, 55)]
+    assert "Page 2 of 2" in second
+
+
+# --- the figures -------------------------------------------------------------------------------
+
+
+def test_the_charts_come_with_their_accessible_tables(world: World, snapshot: Snapshot) -> None:
+    html = world.client("owner").get("/loyalty/").content.decode()
+    for caption in (
+        "Customers in each stage",
+        "Share of each month&#x27;s new customers still coming, month by month",
+        "Customers by their value over the coming year",
+        "Still a customer: predicted against what happened",
+        "Repeat visits in the held-out period: predicted against actual",
+    ):
+        assert f'<table class="visually-hidden"><caption>{caption}</caption>' in html, caption
+    assert html.count('role="img"') == 5
+
+
+def test_the_moves_that_matter_are_highlighted(world: World, snapshot: Snapshot) -> None:
+    html = world.client("owner").get("/loyalty/").content.decode()
+    table = re.search(r'data-table="flows">(.*?)</table>', html, flags=re.DOTALL)
+    assert table is not None
+    rows = re.findall(
+        r'data-flow="([a-z_]*)">\s*<td>([^<]+)</td><td>→ ([^<]+)</td><td class="num">(\d+)</td>',
+        table.group(1),
+    )
+    assert rows == [
+        ("slipping", "Regular", "At risk", "2"),
+        ("slipping", "At risk", "Lapsed", "1"),
+        ("won_back", "Lapsed", "Won back", "3"),
+        ("", "Not seen before", "New", "6"),
+        ("", "At risk", "Regular", "1"),
+    ]
+    assert "18 stayed in the same stage." in html
+
+
+def test_the_managers_moves_are_counted_at_their_locations(
+    world: World, snapshot: Snapshot
+) -> None:
+    before = make_snapshot(as_of=AS_OF - timedelta(days=1), figures={})
+    anna = Customer.objects.get(given_name="Anna")
+    dagmar = Customer.objects.get(given_name="Dagmar")
+    make_standing(before, anna, stage=Stage.REGULAR, location=world.bologna)
+    make_standing(before, dagmar, stage=Stage.REGULAR, location=world.copenhagen)
+    html = world.client("manager").get("/loyalty/").content.decode()
+    table = re.search(r'data-table="flows">(.*?)</table>', html, flags=re.DOTALL)
+    assert table is not None
+    rows = re.findall(
+        r"<td>([^<]+)</td><td>→ ([^<]+)</td><td class=\"num\">(\d+)</td>", table.group(1)
+    )
+    assert ("Regular", "At risk", "1") in rows  # Anna; Dagmar is in Copenhagen
+    assert ("Not seen before", "At risk", "2") in rows
+
+
+def test_cohort_curves_leave_the_months_still_to_come_empty(
+    world: World, snapshot: Snapshot
+) -> None:
+    html = world.client("owner").get("/loyalty/").content.decode()
+    chart = re.search(
+        r"<caption>Share of each month&#x27;s new customers.*?<tbody>(.*?)</tbody>",
+        html,
+        flags=re.DOTALL,
+    )
+    assert chart is not None
+    rows = re.findall(r"<tr>(.*?)</tr>", chart.group(1))
+    # Month 0, 1 and 2 after the first visit; August has three, October only month 0.
+    assert rows[1] == '<th scope="row">1</th><td>50</td><td>60</td><td>–</td>'
+    assert rows[2] == '<th scope="row">2</th><td>40</td><td>–</td><td>–</td>'
+
+
+def test_the_value_of_the_customer_base_is_money_for_those_who_may_see_it(
+    world: World, snapshot: Snapshot
+) -> None:
+    html = world.client("owner").get("/loyalty/").content.decode()
+    assert re.search(r"data-total-value>€3,210.50<", html)
+    assert "data-top-decile>42%<" in html
+    manager = world.client("manager").get("/loyalty/").content.decode()
+    # Bologna only: the values of Bologna's customers (5 × €420).
+    assert re.search(r"data-total-value>€2,100.00<", manager)
+
+
+def test_without_the_right_to_see_money_no_amount_is_shown(
+    world: World, snapshot: Snapshot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(POLICY, Capability.VIEW_MONEY, Role.OWNER)
+    html = world.client("manager").get("/loyalty/").content.decode()
+    assert names_in(html) == ["Bruno Verdi", "Anna Bianchi", "Carla Neri"]
+    assert "data-total-value" not in html
+    assert 'data-section="value"' not in html
+    assert "€" not in html
+    assert "Value at risk" not in html
+
+
+def test_the_check_on_held_out_visits_is_a_table_too(world: World, snapshot: Snapshot) -> None:
+    html = world.client("owner").get("/loyalty/").content.decode()
+    calibration = re.search(r'data-table="calibration">(.*?)</table>', html, flags=re.DOTALL)
+    assert calibration is not None
+    assert re.findall(r"<td class=\"num\">([^<]*)</td>", calibration.group(1)) == [
+        "40",
+        "31%",
+        "27%",
+        "35",
+        "83%",
+        "80%",
+    ]
+    assert "data-total-predicted>76.5<" in html
+    assert "data-total-actual>72<" in html
+
+
+def test_numbers_and_money_follow_the_readers_language(world: World, snapshot: Snapshot) -> None:
+    html = world.client("owner").get("/loyalty/", HTTP_ACCEPT_LANGUAGE="it").content.decode()
+    assert re.search(r"data-total-value>3\.210,50\s€<", html)
+    assert "4,2 × " in html
+
+
+def test_the_dashboard_costs_a_bounded_number_of_queries(
+    world: World, snapshot: Snapshot, django_assert_max_num_queries: Any
+) -> None:
+    client = world.client("manager")
+    client.get("/loyalty/")
+    with django_assert_max_num_queries(16):
+        response = client.get("/loyalty/")
+    assert response.status_code == 200
+
+
+# --- the home page -------------------------------------------------------------------------------
+
+
+def test_the_home_page_counts_who_to_check_on_for_managers(
+    world: World, snapshot: Snapshot
+) -> None:
+    html = world.client("manager").get("/").content.decode()
+    kpi = re.search(r'data-kpi="to-check-on">(.*?)</dd>', html, flags=re.DOTALL)
+    assert kpi is not None
+    assert f'href="/loyalty/?location={world.bologna.pk}">3<' in kpi.group(1)
+    assert 'data-kpi="to-check-on"' not in world.client("staff").get("/").content.decode()
