@@ -434,15 +434,26 @@ def test_cohort_curves_leave_the_months_still_to_come_empty(
 ) -> None:
     html = world.client("owner").get("/loyalty/").content.decode()
     chart = re.search(
-        r"<caption>Share of each month&#x27;s new customers.*?<tbody>(.*?)</tbody>",
+        r"<caption>Share of each month&#x27;s new customers.*?<thead>(.*?)</thead><tbody>(.*?)</tbody>",
         html,
         flags=re.DOTALL,
     )
     assert chart is not None
-    rows = re.findall(r"<tr>(.*?)</tr>", chart.group(1))
-    # Month 0, 1 and 2 after the first visit; August has three, October only month 0.
-    assert rows[1] == '<th scope="row">1</th><td>50</td><td>60</td><td>–</td>'
-    assert rows[2] == '<th scope="row">2</th><td>40</td><td>–</td><td>–</td>'
+    # August and September; October, seen only in its first month, is left out.
+    assert re.findall(r'<th scope="col">([^<]+)</th>', chart.group(1)) == [
+        "Months since the first visit",
+        "Aug 2026 (40)",
+        "Sept 2026 (30)",
+    ]
+    rows = re.findall(r"<tr>(.*?)</tr>", chart.group(2))
+    assert rows == [
+        '<th scope="row">0</th><td>100</td><td>100</td>',
+        '<th scope="row">1</th><td>50</td><td>60</td>',
+        '<th scope="row">2</th><td>40</td><td>–</td>',  # September's third month is to come
+    ]
+    table = re.search(r'data-table="cohorts">(.*?)</table>', html, flags=re.DOTALL)
+    assert table is not None
+    assert "Oct 2026" in table.group(1)
 
 
 def test_the_value_of_the_customer_base_is_money_for_those_who_may_see_it(
@@ -511,3 +522,41 @@ def test_the_home_page_counts_who_to_check_on_for_managers(
     assert kpi is not None
     assert f'href="/loyalty/?location={world.bologna.pk}">3<' in kpi.group(1)
     assert 'data-kpi="to-check-on"' not in world.client("staff").get("/").content.decode()
+
+
+def test_on_simple_rules_the_lists_leave_out_the_chance_of_still_being_a_customer(
+    world: World,
+) -> None:
+    run = make_snapshot(method="rules", figures={})
+    make_standing(
+        run,
+        customer("Anna Bianchi", world),
+        stage=Stage.AT_RISK,
+        location=world.bologna,
+        p_alive=None,
+        expected_visits=None,
+        value=None,
+    )
+    html = world.client("manager").get("/loyalty/").content.decode()
+    assert names_in(html) == ["Anna Bianchi"]
+    assert "data-rules" in html
+    assert "Still a customer" not in html
+    assert 'data-section="holdout"' not in html
+
+
+def test_with_many_cohorts_every_second_one_gets_a_line(world: World) -> None:
+    labels = [f"2025-{m:02d}" for m in range(1, 13)] + ["2026-01", "2026-02", "2026-03"]
+    n = len(labels)
+    cohorts = {
+        "labels": labels,
+        "sizes": [10] * n,
+        "retention": [[1.0] + [0.5] * (n - i - 1) + [0.0] * i for i in range(n)],
+        "observable": [[True] * (n - i) + [False] * i for i in range(n)],
+    }
+    make_snapshot(figures={"cohorts": cohorts})
+    html = world.client("owner").get("/loyalty/").content.decode()
+    chart = re.search(r"<caption>Share of each month.*?<thead>(.*?)</thead>", html, re.DOTALL)
+    assert chart is not None
+    names = re.findall(r'<th scope="col">([^<]+) \(10\)</th>', chart.group(1))
+    # March 2026 is seen only in its first month; from February back, every second.
+    assert names == ["Apr 2025", "Jun 2025", "Aug 2025", "Oct 2025", "Dec 2025", "Feb 2026"]

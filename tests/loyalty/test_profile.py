@@ -151,3 +151,13 @@ def test_the_profile_in_russian(world: World, giulia: Customer, standing: Snapsh
     html = profile(world, "manager", giulia, HTTP_ACCEPT_LANGUAGE="ru")
     assert "Обычно по будним дням утром, каждые 2–3 дня" in html
     assert "В зоне риска" in html
+
+
+def test_on_simple_rules_managers_are_told_there_are_no_predictions(
+    world: World, giulia: Customer
+) -> None:
+    run = make_snapshot(method="rules")
+    make_standing(run, giulia, location=world.bologna, p_alive=None, expected_visits=None)
+    html = profile(world, "manager", giulia)
+    assert "None yet: too little data for the models." in html
+    assert "data-p-alive" not in html

@@ -20,7 +20,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date, format_time
 from django.urls import reverse
 from django.utils import translation
 from django.utils.safestring import SafeString
@@ -35,7 +35,8 @@ from regulars.core.numbers import active_locale, format_number, format_share
 from regulars.loyalty import queries
 from regulars.loyalty.models import Method, RunStatus, Snapshot, Stage
 
-COHORTS_CHARTED = 6  # the newest cohorts get a line each (one per colour and dash)
+COHORTS_CHARTED = 6  # lines in the retention chart (one per colour and dash) ...
+COHORTS_SPACING = 2  # ... for every second monthly cohort, the newest first
 COHORTS_LISTED = 24  # the table under the chart goes back two years
 
 # The identifier of each stage in URLs and in ``Snapshot.figures``: "at_risk", ...
@@ -103,9 +104,12 @@ def _int(value: Any) -> int:
 
 
 def when(moment: datetime, tz_name: str) -> str:
-    """A moment in the reader's zone: "3 Nov 2026, 02:10"."""
-    return str(
-        format_datetime(moment, format="medium", tzinfo=zone_of(tz_name), locale=active_locale())
+    """A moment in the reader's zone, to the minute: "3 Nov 2026, 02:10"."""
+    local = moment.astimezone(zone_of(tz_name))
+    locale = active_locale()
+    return "{}, {}".format(
+        format_date(local.date(), format="medium", locale=locale),
+        format_time(local, format="short", locale=locale),
     )
 
 
@@ -426,8 +430,9 @@ def _cohort_label(label: Any) -> str:
 
 
 def cohorts(snapshot: Snapshot) -> Cohorts | None:
-    """Retention by month since the first visit of the newest cohorts; a cohort's months
-    not yet observable are left empty (the triangle)."""
+    """Retention by month since the first visit of recent cohorts (those seen past their
+    first month; every second one when there are more than fit); a cohort's months not yet
+    observable are left empty (the triangle)."""
     stored = _dict(_dict(snapshot.figures).get("cohorts"))
     labels, sizes = _list(stored.get("labels")), _list(stored.get("sizes"))
     retention, observable = _list(stored.get("retention")), _list(stored.get("observable"))
@@ -442,7 +447,12 @@ def cohorts(snapshot: Snapshot) -> Cohorts | None:
         return _num(row[k])
 
     with_people = [i for i in range(len(labels)) if _int(sizes[i]) > 0]
-    charted = with_people[-COHORTS_CHARTED:]
+    # A cohort seen only in its first month says nothing yet (everyone came that month);
+    # every second of the others spreads the lines over about a year of curves.
+    followed = [i for i in with_people if share(i, 1) is not None]
+    recent = followed[-COHORTS_CHARTED * COHORTS_SPACING :]
+    step = COHORTS_SPACING if len(recent) > COHORTS_CHARTED else 1
+    charted = sorted(recent[::-1][::step][:COHORTS_CHARTED])
     width = max((len(_list(retention[i])) for i in with_people), default=0)
     horizon = max(
         (k + 1 for i in charted for k in range(width) if share(i, k) is not None), default=0

@@ -19,7 +19,7 @@ from regulars.core.permissions import Capability
 from regulars.loyalty import dashboard as figures
 from regulars.loyalty import queries
 from regulars.loyalty.forms import LocationForm
-from regulars.loyalty.models import Stage
+from regulars.loyalty.models import Method, Stage
 from regulars.loyalty.people import customer_rows
 
 PAGE_SIZE = 50
@@ -66,6 +66,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         context.update(
             {
                 "reader": reader,
+                "rules": snapshot.method == Method.RULES,
                 "sizes": sizes,
                 "stage_chart": figures.stage_chart(sizes),
                 "horizons": figures.horizons_text(snapshot),
@@ -106,6 +107,7 @@ def stage_list(request: HttpRequest, kind: str) -> HttpResponse:
                 "snapshot": snapshot,
                 "taken": figures.when(snapshot.as_of, reader.tz_name),
                 "reader": reader,
+                "rules": snapshot.method == Method.RULES,
                 "page": page,
                 "rows": customer_rows(page.object_list, reader),
                 "total": ngettext("%(count)s customer", "%(count)s customers", count)
