@@ -146,12 +146,9 @@ def profile_loyalty(customer: Any, access: Access, tz_name: str) -> ProfileLoyal
     s = current
     where = s.location_id
     tz = s.location.timezone if s.location else tz_name
-    figures = (
-        access.can(Capability.VIEW_LOYALTY, where) if where else access.can(Capability.VIEW_LOYALTY)
-    )
-    sees_money = figures and (
-        access.can(Capability.VIEW_MONEY, where) if where else access.can(Capability.VIEW_MONEY)
-    )
+    # At the location they come to most; anywhere for one without a location.
+    figures = access.can(Capability.VIEW_LOYALTY, where)
+    sees_money = figures and access.can(Capability.VIEW_MONEY, where)
     back = came_back_since(s, customer.last_visit_at)
     overdue = ""
     if s.overdue and back is None and s.last_visit_at is not None:
