@@ -7,6 +7,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 DEFAULT_BIND = "127.0.0.1:8000"
 
@@ -66,15 +67,45 @@ def cmd_reindex(args: argparse.Namespace) -> int:
 
 
 def cmd_run_due(args: argparse.Namespace) -> int:
-    """Do what is due now: escalate overdue tickets to their location's manager and
-    remind owners of promises coming due. Run it every few minutes (cron or a systemd
-    timer) until the worker does it."""
+    """Do what is due now: escalate overdue tickets to their location's manager, remind
+    owners of promises coming due, and take the nightly loyalty snapshot once a day.
+    Run it every few minutes (cron or a systemd timer) until the worker does it."""
+    from regulars.loyalty.services import snapshot_if_due
     from regulars.service.promises import send_reminders
     from regulars.service.tickets import escalate_overdue
 
     print(f"Escalated {escalate_overdue():,} overdue tickets.")
     print(f"Reminded the owners of {send_reminders():,} promises.")
-    return 0
+    run = snapshot_if_due()
+    if run is not None:
+        _print_snapshot(run)
+    return 0 if run is None or run.status != "failed" else 1
+
+
+def cmd_snapshot(args: argparse.Namespace) -> int:
+    """Take the loyalty snapshot now (whatever the hour; once per business day unless
+    the day's run failed)."""
+    from regulars.loyalty.services import take_snapshot
+
+    run = take_snapshot()
+    if run is None:
+        print("Today's snapshot is already taken or being taken; nothing to do.")
+        return 0
+    _print_snapshot(run)
+    return 0 if run.status != "failed" else 1
+
+
+def _print_snapshot(run: Any) -> None:
+    if run.status == "failed":
+        print(f"Loyalty snapshot failed, the previous one stays: {run.error}", file=sys.stderr)
+        return
+    seconds = (run.finished_at - run.started_at).total_seconds()
+    print(
+        f"Loyalty snapshot of {run.customers:,} customers and {run.visits:,} visits "
+        f"({run.method}) in {seconds:.1f} s."
+    )
+    for warning in run.warnings:
+        print(f"  warning: {warning}")
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -226,9 +257,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_reindex)
 
     p = sub.add_parser(
-        "run-due", help="do what is due now (escalate overdue tickets, promise reminders)"
+        "run-due",
+        help="do what is due now (escalate overdue tickets, promise reminders, the "
+        "nightly loyalty snapshot)",
     )
     p.set_defaults(func=cmd_run_due)
+
+    p = sub.add_parser("snapshot", help="take the nightly loyalty snapshot now")
+    p.set_defaults(func=cmd_snapshot)
 
     p = sub.add_parser("check", help="check the configuration")
     p.add_argument("--deploy", action="store_true", help="also the production checks")

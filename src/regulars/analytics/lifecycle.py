@@ -23,7 +23,7 @@ Inputs are per-customer arrays, aligned (one row per customer):
 
 Business-wide, ``lapse_days`` is the absence after which a customer without a judged
 rhythm counts as lapsed and ``risk_days`` the one after which they are at risk (the
-caller derives both from all customers' gaps with :func:`business_horizons`).
+caller derives both from the returning customers' gaps with :func:`business_horizons`).
 
 Rules, first match wins:
 
@@ -80,10 +80,10 @@ WON_BACK_DAYS = 90.0
 """A won-back customer stays "won back" this many days unless they slip again."""
 
 LAPSE_QUANTILE = 0.95
-"""``lapse_days``: this quantile of all gaps between visit days in the business …"""
+"""``lapse_days``: this quantile of the returning customers' typical gaps …"""
 
 RISK_QUANTILE = 0.80
-"""… and ``risk_days`` this one: a gap longer than most customers ever leave."""
+"""… and ``risk_days`` this one: an absence longer than most customers' habit."""
 
 HORIZON_BOUNDS = (30.0, 730.0)
 """Business horizons are kept within a month and two years whatever the data say."""
@@ -124,8 +124,9 @@ class Horizons:
 
 
 def business_horizons(gap_days: npt.ArrayLike) -> Horizons:
-    """``risk_days`` and ``lapse_days`` from the gaps (days) between consecutive visit
-    days of all customers: the ``RISK_QUANTILE`` and ``LAPSE_QUANTILE`` quantiles, kept
+    """``risk_days`` and ``lapse_days`` from the typical gaps (days) between visit days of
+    the returning customers (each one's median gap, so that a daily regular counts
+    once, not a hundred times): the ``RISK_QUANTILE`` and ``LAPSE_QUANTILE`` quantiles, kept
     within ``HORIZON_BOUNDS`` (and lapse ≥ 2 × risk). Without any gap, the bounds' ends
     (a month at risk, two years lapsed)."""
     gaps = np.asarray(gap_days, dtype=np.float64).ravel()

@@ -1,0 +1,628 @@
+"""The snapshot's arithmetic: from streamed visit chunks to every customer's standing and
+the business-wide figures (numpy over the pure ``analytics`` modules; no queries here).
+
+Per chunk of customers (all of a customer's visits arrive in one chunk): rhythm
+(``analytics.rhythm``), model inputs and the calibration/holdout split
+(``analytics.clv.checks``), cohort retention (``analytics.cohorts``), RFM inputs, the
+location they visit most, and historical spend. Then, over all customers at once:
+
+1. the thin-data verdict; with enough data BG/NBD is fitted on (frequency, recency, T)
+   and Gamma-Gamma on the repeat customers' mean spend, giving P(alive), expected visits
+   and P(at least one visit) over ``HORIZON_DAYS``, expected spend per visit and the
+   value over ``CLV_DAYS`` discounted at ``ANNUAL_DISCOUNT``; with too little, the
+   business runs on simple rules (RFM and each customer's rhythm) and says why;
+2. the holdout check: the same model fitted on the visits up to ``HOLDOUT_DAYS`` ago
+   predicts the last ``HOLDOUT_DAYS``; predicted vs actual repeat visits per frequency
+   group and P(at least one visit) vs who came;
+3. lifecycle stages (``analytics.lifecycle``) with the flows from the previous snapshot;
+4. value at risk: a year of the customer at their own pace and spend, weighted by the
+   chance they are gone (1 − P(alive)); on simple rules, the whole year for a customer
+   at risk or lapsed and nothing for the others.
+
+A fit that does not converge raises :class:`FitFailed`: the run fails and the previous
+snapshot stays. With no previous snapshot to keep, the business gets a snapshot on
+simple rules instead, with a warning.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from regulars.analytics import cohorts as cohort_tables
+from regulars.analytics.clv import (
+    bgnbd_expected_visits,
+    bgnbd_p_alive,
+    bgnbd_p_at_least_one,
+    customer_lifetime_value,
+    fit_bgnbd,
+    fit_gammagamma,
+    gammagamma_expected_spend,
+)
+from regulars.analytics.clv.bgnbd import BGNBDFit
+from regulars.analytics.clv.checks import (
+    CustomerSummary,
+    InputCounts,
+    calibration_holdout,
+    customer_summary,
+    fit_problems,
+    holdout_check,
+    p_alive_check,
+    thin_data,
+)
+from regulars.analytics.clv.gammagamma import GammaGammaFit
+from regulars.analytics.lifecycle import (
+    Stage,
+    business_horizons,
+    flows,
+    lifecycle_stages,
+)
+from regulars.analytics.rfm import rfm_scores
+from regulars.analytics.rhythm import SECONDS_PER_DAY, customer_rhythm
+from regulars.loyalty.visits import VisitChunk
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+
+HORIZON_DAYS = 90.0
+"""Expected visits and P(at least one visit) are over the next this many days."""
+
+CLV_DAYS = 365.0
+"""Customer value is the discounted expected spend over this many days."""
+
+ANNUAL_DISCOUNT = 0.10
+"""Yearly discount rate of future spend."""
+
+HOLDOUT_DAYS = 90
+"""The model check predicts the last this many days from the visits before them."""
+
+RFM_WINDOW_DAYS = 365.0
+"""RFM frequency and monetary count the visits of the last year."""
+
+VALUE_BINS = 10
+"""Bars of the value distribution (the last one also holds everything above the 99th
+percentile, so one very large customer does not squash the chart)."""
+
+
+class FitFailed(Exception):
+    """The models could not be fitted; the message says why (for the operator)."""
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Previous:
+    """The previous done snapshot: when (epoch seconds), and per customer (ascending
+    ids) the stage and since when it held (epoch seconds)."""
+
+    as_of: int
+    customer: IntArray
+    stage: IntArray
+    since: IntArray
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Computed:
+    """Per customer (ascending ids; only customers with a visit up to now) and overall.
+
+    Times are epoch seconds (−1: none); days, probabilities and money floats (NaN:
+    unknown, e.g. the model figures on simple rules); ``location`` −1 when unknown;
+    ``part_of_day`` −1 for none.
+    """
+
+    customer: IntArray
+    location: IntArray
+    stage: npt.NDArray[np.int8]
+    stage_since: IntArray
+    visits: IntArray
+    visit_days: IntArray
+    first_at: IntArray
+    last_at: IntArray
+    gap_median: FloatArray
+    gap_low: FloatArray
+    gap_high: FloatArray
+    weekdays: IntArray
+    part_of_day: IntArray
+    overdue: BoolArray
+    overdue_ratio: FloatArray
+    p_alive: FloatArray
+    expected_visits: FloatArray
+    p_return: FloatArray
+    expected_spend: FloatArray
+    value: FloatArray
+    value_at_risk: FloatArray
+    rfm: IntArray
+    method: str
+    currency: str
+    visit_count: int
+    total_value: float | None
+    warnings: list[dict[str, Any]] = field(default_factory=list)
+    parameters: dict[str, Any] = field(default_factory=dict)
+    figures: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class _Columns:
+    """Per-customer arrays gathered chunk by chunk, concatenated at the end."""
+
+    parts: dict[str, list[npt.NDArray[Any]]] = field(default_factory=dict)
+
+    def add(self, **columns: npt.NDArray[Any]) -> None:
+        for name, values in columns.items():
+            self.parts.setdefault(name, []).append(values)
+
+    def get(self, name: str, dtype: Any) -> npt.NDArray[Any]:
+        parts = self.parts.get(name)
+        if not parts:
+            return np.zeros(0, dtype=dtype)
+        return np.concatenate(parts).astype(dtype, copy=False)
+
+
+@dataclass(slots=True)
+class _Totals:
+    rows: int = 0
+    future: int = 0
+    duplicates: int = 0
+    missing_amounts: int = 0
+    nonpositive_amounts: int = 0
+    cohorts: cohort_tables.CohortRetention | None = None
+    holdout_new: int = 0
+
+    def add(self, counts: InputCounts) -> None:
+        self.rows += counts.rows
+        self.future += counts.future
+        self.duplicates += counts.duplicates
+        self.missing_amounts += counts.missing_amounts
+        self.nonpositive_amounts += counts.nonpositive_amounts
+
+
+def _home_location(row: IntArray, location: IntArray, m: int) -> IntArray:
+    """The location each customer visited most (ties: the lowest id)."""
+    if row.size == 0:
+        return np.full(m, -1, dtype=np.int64)
+    places, code = np.unique(location, return_inverse=True)
+    counts = np.bincount(row * places.size + code, minlength=m * places.size)
+    home: IntArray = places[np.argmax(counts.reshape(m, places.size), axis=1)].astype(np.int64)
+    return home
+
+
+def _chunk(
+    chunk: VisitChunk,
+    now_s: int,
+    offset_s: int,
+    columns: _Columns,
+    calibration: _Columns,
+    totals: _Totals,
+) -> None:
+    rhythm = customer_rhythm(chunk.customer, chunk.at, now_s, chunk.local_offset)
+    seen = rhythm.visits > 0
+    summary = customer_summary(
+        chunk.customer, chunk.at, chunk.amount, now=now_s, local_offset_s=offset_s
+    )
+    totals.add(summary.counts)
+    ids = rhythm.customer[seen]
+    if not np.array_equal(ids, summary.customer):  # both are "customers with a past visit"
+        raise FitFailed("internal: rhythm and model inputs disagree on the customers")
+    m = ids.size
+
+    past = chunk.at <= now_s
+    row = np.searchsorted(ids, chunk.customer[past])
+    at = chunk.at[past]
+    amount = chunk.amount[past]
+    first = np.full(m, np.iinfo(np.int64).max, dtype=np.int64)
+    last = np.full(m, np.iinfo(np.int64).min, dtype=np.int64)
+    np.minimum.at(first, row, at)
+    np.maximum.at(last, row, at)
+    paid = np.isfinite(amount) & (amount > 0)
+    spent = np.bincount(row[paid], weights=amount[paid], minlength=m)
+    paid_visits = np.bincount(row[paid], minlength=m)
+    recent = at > now_s - RFM_WINDOW_DAYS * SECONDS_PER_DAY
+    recent_visits = np.bincount(row[recent], minlength=m)
+    recent_spend = np.bincount(row[recent & paid], weights=amount[recent & paid], minlength=m)
+
+    judged = rhythm.judged[seen]
+    columns.add(
+        customer=ids,
+        location=_home_location(row, chunk.location[past], m),
+        visits=rhythm.visits[seen],
+        visit_days=rhythm.visit_days[seen],
+        first_at=first,
+        last_at=last,
+        days_since_last=rhythm.days_since_last[seen],
+        gap_median=np.where(rhythm.visit_days[seen] >= 2, rhythm.gap_median[seen], np.nan),
+        gap_low=np.where(judged, rhythm.gap_q25[seen], np.nan),
+        gap_high=np.where(judged, rhythm.gap_q75[seen], np.nan),
+        weekdays=rhythm.weekdays[seen].astype(np.int64),
+        part_of_day=rhythm.part_of_day[seen].astype(np.int64),
+        judged=judged,
+        overdue=rhythm.overdue[seen],
+        overdue_threshold=rhythm.overdue_threshold[seen],
+        overdue_ratio=rhythm.overdue_ratio[seen],
+        frequency=summary.frequency,
+        recency=summary.recency,
+        T=summary.T,
+        monetary=summary.monetary,
+        monetary_count=summary.monetary_count,
+        mean_spend=np.where(paid_visits > 0, spent / np.maximum(paid_visits, 1), np.nan),
+        recent_visits=recent_visits,
+        recent_spend=recent_spend,
+    )
+
+    split = calibration_holdout(
+        chunk.customer,
+        chunk.at,
+        chunk.amount,
+        split_at=now_s - HOLDOUT_DAYS * SECONDS_PER_DAY,
+        end_at=now_s,
+        local_offset_s=offset_s,
+    )
+    cal = split.calibration
+    calibration.add(
+        frequency=cal.frequency,
+        recency=cal.recency,
+        T=cal.T,
+        holdout=split.holdout_visits,
+    )
+    totals.holdout_new += split.new_in_holdout
+
+    table = cohort_tables.cohort_retention(
+        chunk.customer, chunk.at, now=now_s, local_offset_s=offset_s
+    )
+    totals.cohorts = table if totals.cohorts is None else cohort_tables.merge(totals.cohorts, table)
+
+
+def _summary_of(columns: _Columns, counts: InputCounts) -> CustomerSummary:
+    return CustomerSummary(
+        customer=columns.get("customer", np.int64),
+        frequency=columns.get("frequency", np.int64),
+        recency=columns.get("recency", np.float64),
+        T=columns.get("T", np.float64),
+        monetary=columns.get("monetary", np.float64),
+        monetary_count=columns.get("monetary_count", np.int64),
+        counts=counts,
+    )
+
+
+def _bgnbd_parameters(fit: BGNBDFit) -> dict[str, Any]:
+    se = fit.se
+    return {
+        "r": fit.r,
+        "alpha": fit.alpha,
+        "a": fit.a,
+        "b": fit.b,
+        "loglik": fit.loglik,
+        "se": None if se is None else {"r": se.r, "alpha": se.alpha, "a": se.a, "b": se.b},
+        "customers": fit.n_customers,
+        "distinct_rows": fit.n_distinct,
+        "iterations": fit.iterations,
+    }
+
+
+def _gammagamma_parameters(fit: GammaGammaFit) -> dict[str, Any]:
+    se = fit.se
+    return {
+        "p": fit.p,
+        "q": fit.q,
+        "v": fit.v,
+        "loglik": fit.loglik,
+        "se": None if se is None else {"p": se.p, "q": se.q, "v": se.v},
+        "population_mean_spend": fit.population_mean_spend,
+    }
+
+
+def _fit_visits(summary: CustomerSummary) -> tuple[BGNBDFit, list[str]]:
+    """BG/NBD on the summary; FitFailed when it cannot be trusted at all."""
+    try:
+        fit = fit_bgnbd(summary.frequency, summary.recency, summary.T)
+    except (ValueError, FloatingPointError, ArithmeticError) as exc:
+        raise FitFailed(f"BG/NBD could not be fitted: {exc}") from exc
+    problems = fit_problems(
+        (fit.r, fit.alpha, fit.a, fit.b),
+        converged=fit.converged,
+        has_standard_errors=fit.se is not None,
+    )
+    fatal = [p for p in problems if p in ("not_converged", "parameter_not_finite")]
+    if fatal:
+        raise FitFailed(f"BG/NBD did not give a usable fit ({', '.join(fatal)})")
+    return fit, [str(p) for p in problems]
+
+
+def _holdout(calibration: _Columns, days: float) -> dict[str, Any] | None:
+    """The model check on the calibration period, or None when it is too thin."""
+    freq = calibration.get("frequency", np.int64)
+    rec = calibration.get("recency", np.float64)
+    age = calibration.get("T", np.float64)
+    actual = calibration.get("holdout", np.int64)
+    cal = CustomerSummary(
+        customer=np.arange(freq.size, dtype=np.int64),
+        frequency=freq,
+        recency=rec,
+        T=age,
+        monetary=np.zeros(freq.size),
+        monetary_count=np.zeros(freq.size, dtype=np.int64),
+        counts=InputCounts(0, 0, 0, 0, 0, 0, 0),
+    )
+    if thin_data(cal).visits_thin:
+        return None
+    try:
+        fit, _ = _fit_visits(cal)
+    except FitFailed:
+        return None
+    predicted = bgnbd_expected_visits(fit, days, freq, rec, age)
+    check = holdout_check(predicted, actual, freq)
+    p_visit = bgnbd_p_at_least_one(fit, days, freq, rec, age)
+    alive = p_alive_check(p_visit, actual)
+    last = check.frequency.size - 1
+    return {
+        "days": days,
+        "groups": [
+            {
+                "frequency": f"{int(f)}+" if i == last else str(int(f)),
+                "customers": int(check.customers[i]),
+                "predicted": float(check.predicted_mean[i]),
+                "actual": float(check.actual_mean[i]),
+            }
+            for i, f in enumerate(check.frequency)
+        ],
+        "total_predicted": check.predicted_total,
+        "total_actual": check.actual_total,
+        "relative_error": check.relative_error,
+        "alive": [
+            {
+                "lo": float(alive.edges[i]),
+                "hi": float(alive.edges[i + 1]),
+                "predicted": float(alive.mean_predicted[i]),
+                "actual": float(alive.actual_share[i]),
+                "customers": int(alive.customers[i]),
+            }
+            for i in range(alive.customers.size)
+        ],
+        "brier_score": alive.brier_score,
+        "calibration_error": alive.calibration_error,
+    }
+
+
+def _value_figures(value: FloatArray, currency: str) -> dict[str, Any] | None:
+    known = value[np.isfinite(value)]
+    if known.size == 0:
+        return None
+    top = float(np.quantile(known, 0.99))
+    edges = np.linspace(0.0, top if top > 0 else 1.0, VALUE_BINS + 1)
+    counts = np.bincount(
+        np.clip(np.searchsorted(edges, known, side="right") - 1, 0, VALUE_BINS - 1),
+        minlength=VALUE_BINS,
+    )
+    total = float(known.sum())
+    ordered = np.sort(known)[::-1]
+    decile = max(1, ordered.size // 10)
+    return {
+        "total": total,
+        "currency": currency,
+        "edges": edges.tolist(),
+        "counts": counts.tolist(),
+        "top_decile_share": float(ordered[:decile].sum() / total) if total > 0 else 0.0,
+    }
+
+
+def _cohort_figures(table: cohort_tables.CohortRetention | None) -> dict[str, Any] | None:
+    if table is None or table.size.size == 0:
+        return None
+    return {
+        "period": str(table.period),
+        "labels": [f"{y:04d}-{p:02d}" for y, p in table.labels.tolist()],
+        "sizes": table.size.tolist(),
+        "retention": np.round(table.retention, 4).tolist(),
+        "observable": table.observable.tolist(),
+    }
+
+
+def _aligned_previous(previous: Previous | None, ids: IntArray) -> tuple[IntArray, IntArray]:
+    """Each customer's previous stage (−1: none) and since when it held (epoch s)."""
+    stage = np.full(ids.size, -1, dtype=np.int64)
+    since = np.zeros(ids.size, dtype=np.int64)
+    if previous is None or previous.customer.size == 0:
+        return stage, since
+    pos = np.clip(np.searchsorted(previous.customer, ids), 0, previous.customer.size - 1)
+    found = previous.customer[pos] == ids
+    stage[found] = previous.stage[pos[found]]
+    since[found] = previous.since[pos[found]]
+    return stage, since
+
+
+def compute(
+    chunks: Iterable[VisitChunk],
+    *,
+    now: datetime,
+    currency: str,
+    previous: Previous | None,
+    dissatisfied: npt.ArrayLike,
+    offset_s: int = 0,
+) -> Computed:
+    """Every customer's standing and the figures (see the module docstring).
+
+    ``dissatisfied``: ids of customers with an unrecovered complaint or detractor;
+    ``offset_s``: the business zone's offset from UTC now (days of the model inputs)."""
+    now_s = int(now.timestamp())
+    columns, calibration, totals = _Columns(), _Columns(), _Totals()
+    for chunk in chunks:
+        _chunk(chunk, now_s, offset_s, columns, calibration, totals)
+
+    ids = columns.get("customer", np.int64)
+    n = ids.size
+    counts = InputCounts(
+        rows=totals.rows,
+        future=totals.future,
+        before_since=0,
+        customers_before_since=0,
+        duplicates=totals.duplicates,
+        missing_amounts=totals.missing_amounts,
+        nonpositive_amounts=totals.nonpositive_amounts,
+    )
+    summary = _summary_of(columns, counts)
+    verdict = thin_data(summary)
+    warnings: list[dict[str, Any]] = []
+    parameters: dict[str, Any] = {}
+    nan = np.full(n, np.nan)
+    p_alive, expected, p_return, spend, value = nan, nan, nan, nan, nan
+    method = "rules"
+    if verdict.visits_thin or n == 0:
+        warnings.append(
+            {
+                "code": "thin_data",
+                "reasons": [str(r) for r in verdict.reasons],
+                "customers": verdict.size.customers,
+                "repeat_customers": verdict.size.repeat_customers,
+            }
+        )
+    else:
+        try:
+            visits_fit, problems = _fit_visits(summary)
+        except FitFailed as exc:
+            if previous is not None:
+                raise
+            warnings.append({"code": "fit_failed", "model": "bgnbd", "reason": str(exc)})
+        else:
+            method = "model"
+            warnings.extend({"code": p, "model": "bgnbd"} for p in problems)
+            parameters["bgnbd"] = _bgnbd_parameters(visits_fit)
+            f, r, t = summary.frequency, summary.recency, summary.T
+            p_alive = bgnbd_p_alive(visits_fit, f, r, t)
+            expected = bgnbd_expected_visits(visits_fit, HORIZON_DAYS, f, r, t)
+            p_return = bgnbd_p_at_least_one(visits_fit, HORIZON_DAYS, f, r, t)
+            if verdict.spend_thin:
+                warnings.append({"code": "no_amounts"})
+            else:
+                spend_fit = fit_gammagamma(summary.monetary_count, summary.monetary)
+                parameters["gammagamma"] = _gammagamma_parameters(spend_fit)
+                spend = gammagamma_expected_spend(
+                    spend_fit, summary.monetary_count, summary.monetary
+                )
+                value = customer_lifetime_value(
+                    visits_fit,
+                    spend_fit,
+                    f,
+                    r,
+                    t,
+                    summary.monetary,
+                    horizon_days=CLV_DAYS,
+                    annual_discount_rate=ANNUAL_DISCOUNT,
+                )
+    for code, count in (
+        ("future_visits", totals.future),
+        ("duplicate_visits", totals.duplicates),
+        ("non_positive_amounts", totals.nonpositive_amounts),
+    ):
+        if count:
+            warnings.append({"code": code, "count": count})
+
+    visit_days = columns.get("visit_days", np.int64)
+    days_since_last = columns.get("days_since_last", np.float64)
+    gap_median = columns.get("gap_median", np.float64)
+    horizons = business_horizons(gap_median[np.isfinite(gap_median)])
+    before, before_since = _aligned_previous(previous, ids)
+    days_since_previous = (
+        (now_s - previous.as_of) / SECONDS_PER_DAY if previous is not None else 0.0
+    )
+    stages = lifecycle_stages(
+        visit_days=visit_days,
+        age_days=(now_s - columns.get("first_at", np.int64)) / SECONDS_PER_DAY,
+        days_since_last=days_since_last,
+        judged=columns.get("judged", bool),
+        overdue=columns.get("overdue", bool),
+        overdue_threshold=columns.get("overdue_threshold", np.float64),
+        dissatisfied=np.isin(ids, np.asarray(dissatisfied, dtype=np.int64)),
+        horizons=horizons,
+        p_alive=None if method == "rules" else p_alive,
+        previous=before,
+        previous_since_days=np.where(before >= 0, (now_s - before_since) / SECONDS_PER_DAY, 0),
+        days_since_previous=days_since_previous,
+    )
+    stage_since = np.where(stages.stage == before, before_since, now_s).astype(np.int64)
+
+    # A year of the customer at their own pace and spend, weighted by the chance that
+    # they are gone.
+    mean_spend = np.where(np.isfinite(spend), spend, columns.get("mean_spend", np.float64))
+    age = np.maximum((now_s - columns.get("first_at", np.int64)) / SECONDS_PER_DAY, 30.0)
+    yearly = np.nan_to_num(mean_spend) * visit_days * (365.0 / age)
+    if method == "model":
+        weight = 1.0 - p_alive
+    else:
+        weight = np.isin(stages.stage, [Stage.AT_RISK, Stage.LAPSED]).astype(np.float64)
+    value_at_risk = np.round(yearly * weight, 2)
+
+    rfm = rfm_scores(
+        ids,
+        days_since_last,
+        columns.get("recent_visits", np.float64),
+        columns.get("recent_spend", np.float64),
+        age_days=(now_s - columns.get("first_at", np.int64)) / SECONDS_PER_DAY,
+    )
+    figures: dict[str, Any] = {
+        "horizon_days": HORIZON_DAYS,
+        "clv_days": CLV_DAYS,
+        "discount": ANNUAL_DISCOUNT,
+        "stages": {s.name.lower(): v for s, v in stages.sizes().items()},
+        "flows": _flow_figures(before, stages.stage),
+        "previous_as_of": None
+        if previous is None
+        else datetime.fromtimestamp(previous.as_of, tz=now.tzinfo).isoformat(),
+        "cohorts": _cohort_figures(totals.cohorts),
+        "value": _value_figures(value, currency),
+        "holdout": _holdout(calibration, float(HOLDOUT_DAYS)) if method == "model" else None,
+        "inputs": {
+            "future_visits": totals.future,
+            "duplicate_visits": totals.duplicates,
+            "non_positive_amounts": totals.nonpositive_amounts,
+            "single_visit_customers": int(np.count_nonzero(visit_days == 1)),
+        },
+        "horizons": {"risk_days": horizons.risk_days, "lapse_days": horizons.lapse_days},
+        "rfm": {s.name.lower(): v for s, v in rfm.segment_sizes().items()},
+    }
+    known_value = value[np.isfinite(value)]
+    return Computed(
+        customer=ids,
+        location=columns.get("location", np.int64),
+        stage=stages.stage,
+        stage_since=stage_since,
+        visits=columns.get("visits", np.int64),
+        visit_days=visit_days,
+        first_at=columns.get("first_at", np.int64),
+        last_at=columns.get("last_at", np.int64),
+        gap_median=gap_median,
+        gap_low=columns.get("gap_low", np.float64),
+        gap_high=columns.get("gap_high", np.float64),
+        weekdays=columns.get("weekdays", np.int64),
+        part_of_day=columns.get("part_of_day", np.int64),
+        overdue=columns.get("overdue", bool),
+        overdue_ratio=columns.get("overdue_ratio", np.float64),
+        p_alive=p_alive,
+        expected_visits=expected,
+        p_return=p_return,
+        expected_spend=spend,
+        value=value,
+        value_at_risk=value_at_risk,
+        rfm=rfm.cell.astype(np.int64),
+        method=method,
+        currency=currency,
+        visit_count=totals.rows - totals.future - totals.duplicates,
+        total_value=float(known_value.sum()) if known_value.size else None,
+        warnings=warnings,
+        parameters=parameters,
+        figures=figures,
+    )
+
+
+def _flow_figures(before: IntArray, now: npt.NDArray[np.int8]) -> dict[str, Any]:
+    names = [s.name.lower() for s in Stage]
+    return {
+        "from": [*names, "none"],
+        "to": names,
+        "counts": flows(before, now).tolist(),
+    }
+
+
+__all__ = ["Computed", "FitFailed", "Previous", "compute"]
