@@ -156,8 +156,8 @@ class CalibrationHoldout:
 class _Visits:
     """Kept visits in two views. Rows sorted by (customer, instant), duplicates kept:
     ``cust``, ``utc``, ``day`` and ``paid`` (the visit has a positive amount). Spend
-    rows, one per paid visit (in no particular order): ``spend_cust``, ``spend_utc``,
-    ``spend_day`` and ``spend``, the visit's amount."""
+    rows, the paid rows in input order: ``spend_cust``, ``spend_utc``, ``spend_day`` and
+    ``spend``, the amount (0.0 on all rows of a visit but its largest)."""
 
     cust: IntArray
     utc: IntArray
@@ -264,7 +264,7 @@ def _prepare(
     visit_grade = s_grade[new_visit]
     repeated = ~new_visit & (s_grade == 0)
     if np.any(repeated):
-        p_cust, p_utc, p_spend = _collapse(p_cust, p_utc, p_spend, s_cust[repeated])
+        _collapse(p_cust, p_utc, p_spend, s_cust[repeated])
     counts = InputCounts(
         rows=rows,
         future=future,
@@ -323,22 +323,14 @@ def _sorted(cust: IntArray, utc: IntArray, grade: IntArray) -> tuple[IntArray, I
     return np.asarray(ids[key], dtype=np.int64), s_utc, part
 
 
-def _collapse(
-    cust: IntArray, utc: IntArray, spend: FloatArray, repeated_cust: IntArray
-) -> tuple[IntArray, IntArray, FloatArray]:
-    """Paid rows with one row per (customer, instant), keeping the largest amount. Only
-    the rows of customers with a repeated paid instant are sorted."""
-    suspect = _index_of(np.unique(repeated_cust), cust) >= 0
-    sc, su, ss = cust[suspect], utc[suspect], spend[suspect]
-    order = np.lexsort((su, sc))
-    sc, su, ss = sc[order], su[order], ss[order]
-    starts = np.flatnonzero(_starts(sc, su))
-    clean = ~suspect
-    return (
-        np.concatenate([cust[clean], sc[starts]]),
-        np.concatenate([utc[clean], su[starts]]),
-        np.concatenate([spend[clean], np.maximum.reduceat(ss, starts)]),
-    )
+def _collapse(cust: IntArray, utc: IntArray, spend: FloatArray, repeated_cust: IntArray) -> None:
+    """Zero, in place, the amounts of paid rows repeating a (customer, instant) but the
+    largest: a zero adds nothing to the sums the amounts go into. Only the rows of
+    customers with a repeated paid instant are sorted."""
+    suspect = np.flatnonzero(_index_of(np.unique(repeated_cust), cust) >= 0)
+    order = np.lexsort((-spend[suspect], utc[suspect], cust[suspect]))
+    rows = suspect[order]
+    spend[rows[~_starts(cust[rows], utc[rows])]] = 0.0
 
 
 def _days(cust: IntArray, day: IntArray, paid: BoolArray) -> _Days:
