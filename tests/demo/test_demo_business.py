@@ -267,3 +267,32 @@ def test_first_met_dates_are_never_after_the_first_visit(made: DemoSummary) -> N
         assert met is not None
         assert first is not None
         assert met <= first.date() + timedelta(days=1)
+
+
+def test_the_demo_has_half_a_year_of_loyalty_snapshots(made: DemoSummary) -> None:
+    from regulars.loyalty.models import RunStatus, Snapshot, Stage, Standing
+
+    runs = list(Snapshot.objects.order_by("as_of"))
+    assert len(runs) == 7
+    assert made.loyalty.snapshots == 7
+    assert all(run.status == RunStatus.DONE for run in runs)
+    assert runs[-1].as_of == NOW
+    # Past snapshots see later visits as the future, not as wrongly dated visits.
+    assert not [w for run in runs for w in run.warnings if w["code"] == "future_visits"]
+    customers_with_visits = (
+        Visit.objects.filter(customer__isnull=False, at__lte=NOW).values("customer").distinct()
+    )
+    today = runs[-1]
+    assert sum(today.figures["stages"].values()) == customers_with_visits.count()
+    # The flows since last month's snapshot account for every customer of today.
+    assert sum(map(sum, today.figures["flows"]["counts"])) == today.customers
+    assert made.loyalty.check_on
+    for location, name in made.loyalty.check_on:
+        standing = Standing.objects.get(
+            snapshot=today,
+            location__name=location,
+            customer__given_name=name.split()[0],
+            customer__family_name=name.split()[-1],
+        )
+        assert standing.stage == Stage.AT_RISK
+    assert "Loyalty: 7 nightly snapshots" in made.describe()

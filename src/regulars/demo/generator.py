@@ -42,6 +42,7 @@ from regulars.customers.models import (
 )
 from regulars.demo.catalogue import LOCATIONS, STAFF, TAGS
 from regulars.demo.feedback import FeedbackSummary, write_feedback
+from regulars.demo.loyalty import LoyaltySummary, write_loyalty
 from regulars.demo.people import CustomerPlan, Fact, PeoplePlanner, Rhythm, public_id
 from regulars.demo.service_desk import ServiceDeskSummary, write_service_desk
 from regulars.demo.visits import VisitPlanner, VisitRow
@@ -91,6 +92,7 @@ class DemoSummary:
     desk_seconds: float = 0.0  # of ``seconds``, the service desk's share
     feedback: FeedbackSummary = field(default_factory=FeedbackSummary)
     feedback_seconds: float = 0.0  # of ``seconds``, the survey feedback's share
+    loyalty: LoyaltySummary = field(default_factory=LoyaltySummary)
     # The rhythm each customer was planned with, by public id (empty when not created).
     rhythms: dict[str, Rhythm] = field(default_factory=dict)
 
@@ -104,7 +106,7 @@ class DemoSummary:
             f"{self.staff} staff, {self.customers:,} customers "
             f"({self.organisations} organisations), {self.visits:,} visits over two years, "
             f"{self.visits_today} of them today.\n{self._describe_desk()}\n"
-            f"{self.feedback.describe()}"
+            f"{self.feedback.describe()}\n{self.loyalty.describe()}"
         )
 
     def _describe_desk(self) -> str:
@@ -225,6 +227,7 @@ def generate(
     desk.follow_ups += feedback.follow_ups
     desk.follow_ups_today += feedback.follow_ups_today
     feedback_seconds = clock.monotonic() - feedback_started
+    loyalty = write_loyalty(moment)
     audit.record(
         actor=users["owner"],
         action=AuditAction.CREATE,
@@ -245,6 +248,7 @@ def generate(
         desk_seconds=desk_seconds,
         feedback=feedback,
         feedback_seconds=feedback_seconds,
+        loyalty=loyalty,
         rhythms={p.public_id: p.rhythm for p in plans},
     )
 

@@ -441,11 +441,13 @@ def compute(
     previous: Previous | None,
     dissatisfied: npt.ArrayLike,
     offset_s: int = 0,
+    history: bool = False,
 ) -> Computed:
     """Every customer's standing and the figures (see the module docstring).
 
     ``dissatisfied``: ids of customers with an unrecovered complaint or detractor;
-    ``offset_s``: the business zone's offset from UTC now (days of the model inputs)."""
+    ``offset_s``: the business zone's offset from UTC now (days of the model inputs);
+    ``history``: ``now`` is in the past, so visits after it are not warned about."""
     now_s = int(now.timestamp())
     columns, calibration, totals = _Columns(), _Columns(), _Totals()
     for chunk in chunks:
@@ -512,7 +514,7 @@ def compute(
                     annual_discount_rate=ANNUAL_DISCOUNT,
                 )
     for code, count in (
-        ("future_visits", totals.future),
+        ("future_visits", 0 if history else totals.future),
         ("duplicate_visits", totals.duplicates),
         ("non_positive_amounts", totals.nonpositive_amounts),
     ):
@@ -574,7 +576,7 @@ def compute(
         "value": _value_figures(value, currency),
         "holdout": _holdout(calibration, float(HOLDOUT_DAYS)) if method == "model" else None,
         "inputs": {
-            "future_visits": totals.future,
+            "future_visits": 0 if history else totals.future,
             "duplicate_visits": totals.duplicates,
             "non_positive_amounts": totals.nonpositive_amounts,
             "single_visit_customers": int(np.count_nonzero(visit_days == 1)),

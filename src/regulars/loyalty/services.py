@@ -95,9 +95,13 @@ def snapshot_if_due(now: datetime | None = None) -> Snapshot | None:
     return take_snapshot(moment, day=day)
 
 
-def take_snapshot(now: datetime | None = None, *, day: date | None = None) -> Snapshot | None:
+def take_snapshot(
+    now: datetime | None = None, *, day: date | None = None, history: bool = False
+) -> Snapshot | None:
     """Take a snapshot as of ``now`` for business day ``day`` (today by default).
 
+    ``history``: a snapshot of a past moment (the demo's history), where visits after
+    ``now`` are simply the future and not dated wrongly, so they are not warned about.
     Returns the run (``done`` or ``failed``, with the reason), or None when another run
     for that day is live (running, or already done)."""
     moment = now or timezone.now()
@@ -119,6 +123,7 @@ def take_snapshot(now: datetime | None = None, *, day: date | None = None) -> Sn
             previous=_previous(),
             dissatisfied=_dissatisfied_ids(),
             offset_s=int(offset.total_seconds()) if offset is not None else 0,
+            history=history,
         )
         _write(run, result)
     except Exception as exc:  # any failure keeps the previous snapshot
