@@ -52,10 +52,11 @@ def write_loyalty(now: datetime) -> LoyaltySummary:
     )
     seen: set[int] = set()
     for standing in at_risk:
-        if standing.location_id is None or standing.location_id in seen:
+        place = standing.location
+        if place is None or place.pk in seen:
             continue
-        seen.add(standing.location_id)
-        summary.check_on.append((standing.location.name, str(standing.customer)))
+        seen.add(place.pk)
+        summary.check_on.append((place.name, str(standing.customer)))
     return summary
 
 
