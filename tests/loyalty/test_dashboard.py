@@ -251,13 +251,15 @@ def test_the_snapshot_says_when_and_how_it_was_taken_and_its_warnings(world: Wor
         warnings=[
             {
                 "code": "thin_data",
-                "reasons": ["too_few_customers", "short_history"],
+                "reasons": ["too_few_customers", "history_too_short"],
                 "customers": 1234,
                 "repeat_customers": 12,
             },
             {"code": "future_visits", "count": 3},
             {"code": "duplicate_visits", "count": 1},
             {"code": "fit_not_converged", "model": "bgnbd"},
+            {"code": "no_standard_errors", "model": "bgnbd"},
+            {"code": "fit_failed", "model": "bgnbd", "reason": "BG/NBD could not be fitted"},
             {"code": "something_new_from_the_job", "value": 7},
             "not even a dict",
         ],
@@ -274,6 +276,8 @@ def test_the_snapshot_says_when_and_how_it_was_taken_and_its_warnings(world: Wor
     assert "3 visits dated in the future were left out." in text
     assert "1 visit logged twice was counted once." in text
     assert "The BG/NBD model did not settle on a fit" in text
+    assert "The BG/NBD model gave no margins of error" in text
+    assert "The BG/NBD model could not be fitted, so simple rules place the customers." in text
     assert "The snapshot noted something unusual (something_new_from_the_job)." in text
 
 

@@ -1,257 +1,47 @@
-"""The loyalty dashboard's figures, as shown: the state of the snapshot runs, the stage
-sizes, the moves between stages, cohort retention, the value of the customer base and
-the check of the models on held-out visits. Nothing is computed here that the snapshot
-job has not already computed; this module reads ``Snapshot.figures`` (every key may be
-missing in an older snapshot) and the standings of the reader's locations, and formats
-them for the reader's locale.
-
-What a reader sees is bounded by a :class:`Reader`: the locations they look at (their
-own where they may see loyalty, or one of them), whether that is the whole business,
-and where they may see money.
+"""The loyalty dashboard's figures, as shown: the stage sizes, the moves between stages,
+cohort retention, the value of the customer base and the check of the models on
+held-out visits. Nothing is computed here that the snapshot job has not already
+computed; this module reads ``Snapshot.figures`` and the standings of the reader's
+locations (``loyalty.queries``) and formats them for the reader's locale.
 """
 
 from __future__ import annotations
 
 import itertools
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import Decimal
 from typing import Any
 
-from babel.dates import format_date, format_time
-from django.urls import reverse
-from django.utils import translation
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
-from regulars.accounts.models import Location
 from regulars.core.charts import bar_chart, line_chart
-from regulars.core.localtime import zone
-from regulars.core.money import format_money
-from regulars.core.numbers import active_locale, format_number, format_share
+from regulars.core.numbers import format_number, format_share
 from regulars.loyalty import queries
-from regulars.loyalty.models import Method, RunStatus, Snapshot, Stage
+from regulars.loyalty.display import (
+    STAGE_KEYS,
+    STAGE_OF_KEY,
+    Reader,
+    as_dict,
+    as_int,
+    as_list,
+    as_number,
+    day,
+    money,
+    month,
+    stage_label,
+    stage_link,
+    when,
+)
+from regulars.loyalty.models import Snapshot, Stage
 
 COHORTS_CHARTED = 6  # lines in the retention chart (one per colour and dash) ...
 COHORTS_SPACING = 2  # ... for every second monthly cohort, the newest first
 COHORTS_LISTED = 24  # the table under the chart goes back two years
 
-# The identifier of each stage in URLs and in ``Snapshot.figures``: "at_risk", ...
-STAGE_KEYS: dict[Stage, str] = {stage: stage.name.lower() for stage in Stage}
-STAGE_OF_KEY: dict[str, Stage] = {key: stage for stage, key in STAGE_KEYS.items()}
 FIRST_SEEN = "none"  # the flows' "from" of customers not in the previous snapshot
-
 SLIPPING = frozenset({Stage.AT_RISK, Stage.LAPSED})
-MODEL_NAMES = {"bgnbd": "BG/NBD", "gammagamma": "Gamma-Gamma", "paretonbd": "Pareto/NBD"}
-
-
-@dataclass(frozen=True)
-class Reader:
-    """Who reads and what they look at.
-
-    ``scope``: location ids, or None for the whole business (the reader looks at every
-    location and may see loyalty at each); ``money_at``: the ids where they may see
-    money; ``tz_name``: the zone dates are shown in."""
-
-    locations: list[Location]
-    scope: list[int] | None
-    money_at: frozenset[int]
-    tz_name: str
-
-    @property
-    def whole_business(self) -> bool:
-        return self.scope is None
-
-    @property
-    def money(self) -> bool:
-        """Money for everything in view (every location looked at)."""
-        return bool(self.locations) and all(loc.pk in self.money_at for loc in self.locations)
-
-    def money_for(self, location_id: int | None) -> bool:
-        """Money of a customer who comes most to ``location_id`` (None: no location)."""
-        if location_id is None:
-            return self.whole_business and self.money
-        return location_id in self.money_at
-
-
-# --- reading the figures defensively ------------------------------------------------------
-
-
-def _dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
-
-
-def _num(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    number = float(value)
-    return number if math.isfinite(number) else None
-
-
-def _int(value: Any) -> int:
-    number = _num(value)
-    return int(number) if number is not None else 0
-
-
-# --- formatting ---------------------------------------------------------------------------
-
-
-def when(moment: datetime, tz_name: str) -> str:
-    """A moment in the reader's zone, to the minute: "3 Nov 2026, 02:10"."""
-    local = moment.astimezone(zone_of(tz_name))
-    locale = active_locale()
-    return "{}, {}".format(
-        format_date(local.date(), format="medium", locale=locale),
-        format_time(local, format="short", locale=locale),
-    )
-
-
-def day(on: date) -> str:
-    return str(format_date(on, format="medium", locale=active_locale()))
-
-
-def month(on: date) -> str:
-    """ "Mar 2025"."""
-    return str(format_date(on, format="MMM y", locale=active_locale()))
-
-
-def zone_of(tz_name: str) -> Any:
-    """The zone of a name, UTC for a bad one (a page never fails on a location's zone)."""
-    try:
-        return zone(tz_name)
-    except ValueError:
-        return zone("UTC")
-
-
-def money(amount: Decimal | float | None, currency: str) -> str:
-    if amount is None or not currency:
-        return ""
-    value = amount if isinstance(amount, Decimal) else Decimal(str(round(amount, 2)))
-    try:
-        return format_money(value, currency, translation.get_language() or "en")
-    except (ValueError, KeyError):
-        return f"{format_number(float(value), 2)} {currency}"
-
-
-def stage_label(stage: Stage) -> str:
-    return str(stage.label)
-
-
-def stage_link(stage: Stage, location: str = "") -> str:
-    url = reverse("loyalty:stage", kwargs={"kind": STAGE_KEYS[stage]})
-    return f"{url}?location={location}" if location else url
-
-
-# --- the runs ------------------------------------------------------------------------------
-
-
-def warning_text(warning: Any) -> str:
-    """One warning of a run in the reader's language (a generic line for an unknown
-    code; never raises)."""
-    w = _dict(warning)
-    code = str(w.get("code", ""))
-    count = _int(w.get("count"))
-    number = format_number(count, 0)
-    if code == "thin_data":
-        reasons = {
-            "too_few_customers": _("few customers (%(count)s)")
-            % {"count": format_number(_int(w.get("customers")), 0)},
-            "too_few_repeat_customers": _("few who came back (%(count)s)")
-            % {"count": format_number(_int(w.get("repeat_customers")), 0)},
-            "short_history": _("a short history of visits"),
-            "too_few_spenders": _("few visits with an amount"),
-        }
-        said = [reasons.get(str(r), str(r)) for r in _list(w.get("reasons"))]
-        if not said:
-            return _("There is little data yet: read the figures with care.")
-        return _("There is little data yet (%(reasons)s): read the figures with care.") % {
-            "reasons": ", ".join(said)
-        }
-    if code == "future_visits":
-        return ngettext(
-            "%(count)s visit dated in the future was left out.",
-            "%(count)s visits dated in the future were left out.",
-            count,
-        ) % {"count": number}
-    if code == "duplicate_visits":
-        return ngettext(
-            "%(count)s visit logged twice was counted once.",
-            "%(count)s visits logged twice were counted once.",
-            count,
-        ) % {"count": number}
-    if code == "non_positive_amounts":
-        return ngettext(
-            "%(count)s visit with a zero or negative amount was left out of the spend.",
-            "%(count)s visits with a zero or negative amount were left out of the spend.",
-            count,
-        ) % {"count": number}
-    if code == "no_amounts":
-        return _("No visit has an amount, so there is no spend or value per customer.")
-    model = MODEL_NAMES.get(str(w.get("model", "")), str(w.get("model", "")))
-    if code == "fit_not_converged":
-        return _("The %(model)s model did not settle on a fit: its figures are rough.") % {
-            "model": model
-        }
-    if code == "parameter_at_bound":
-        return _(
-            "A parameter of the %(model)s model reached its limit: its figures may be off."
-        ) % {"model": model}
-    return _("The snapshot noted something unusual (%(code)s).") % {"code": code or "?"}
-
-
-@dataclass(frozen=True)
-class RunState:
-    """What the page says about the runs: the snapshot shown, and a newer run that
-    failed or is still running."""
-
-    shown: Snapshot | None
-    taken: str = ""
-    method: str = ""
-    rules: bool = False
-    warnings: tuple[str, ...] = ()
-    failed: Snapshot | None = None
-    failed_at: str = ""
-    running: Snapshot | None = None
-    running_since: str = ""
-    customers: str = ""
-    visits: str = ""
-
-
-def run_state(reader: Reader) -> RunState:
-    shown = queries.latest_done()
-    newest = queries.newest_run()
-    newer = newest if newest is not None and (shown is None or newest.pk != shown.pk) else None
-    failed = newer if newer is not None and newer.status == RunStatus.FAILED else None
-    running = newer if newer is not None and newer.status == RunStatus.RUNNING else None
-    if shown is None:
-        return RunState(
-            shown=None,
-            failed=failed,
-            failed_at=when(failed.as_of, reader.tz_name) if failed else "",
-            running=running,
-            running_since=when(running.started_at, reader.tz_name) if running else "",
-        )
-    method = Method(shown.method).label if shown.method in Method.values else ""
-    return RunState(
-        shown=shown,
-        taken=when(shown.as_of, reader.tz_name),
-        method=str(method),
-        rules=shown.method == Method.RULES,
-        warnings=tuple(warning_text(w) for w in _list(shown.warnings)),
-        failed=failed,
-        failed_at=when(failed.as_of, reader.tz_name) if failed else "",
-        running=running,
-        running_since=when(running.started_at, reader.tz_name) if running else "",
-        customers=format_number(shown.customers, 0),
-        visits=format_number(shown.visits, 0),
-    )
 
 
 # --- stage sizes and flows ------------------------------------------------------------------
@@ -267,9 +57,9 @@ class StageSize:
 
 
 def stage_sizes(snapshot: Snapshot, reader: Reader, location: str) -> list[StageSize]:
-    stored = _dict(_dict(snapshot.figures).get("stages"))
+    stored = as_dict(as_dict(snapshot.figures).get("stages"))
     if reader.whole_business and stored:
-        counts = {stage.value: _int(stored.get(STAGE_KEYS[stage])) for stage in Stage}
+        counts = {stage.value: as_int(stored.get(STAGE_KEYS[stage])) for stage in Stage}
     else:
         counts = queries.stage_counts(snapshot, reader.scope)
     return [
@@ -325,11 +115,11 @@ class Flows:
 
 
 def _stored_flows(figures: dict[str, Any]) -> list[queries.Flow] | None:
-    stored = _dict(figures.get("flows"))
+    stored = as_dict(figures.get("flows"))
     sources, targets, counts = (
-        _list(stored.get("from")),
-        _list(stored.get("to")),
-        _list(stored.get("counts")),
+        as_list(stored.get("from")),
+        as_list(stored.get("to")),
+        as_list(stored.get("counts")),
     )
     if not sources or not targets or len(counts) != len(sources):
         return None
@@ -338,14 +128,14 @@ def _stored_flows(figures: dict[str, Any]) -> list[queries.Flow] | None:
         before = None if name == FIRST_SEEN else STAGE_OF_KEY.get(str(name))
         if before is None and name != FIRST_SEEN:
             continue
-        for target, n in zip(targets, _list(row), strict=False):
+        for target, n in zip(targets, as_list(row), strict=False):
             now = STAGE_OF_KEY.get(str(target))
-            if now is not None and _int(n) > 0:
+            if now is not None and as_int(n) > 0:
                 out.append(
                     queries.Flow(
                         before=None if before is None else before.value,
                         now=now.value,
-                        customers=_int(n),
+                        customers=as_int(n),
                     )
                 )
     return out
@@ -354,7 +144,7 @@ def _stored_flows(figures: dict[str, Any]) -> list[queries.Flow] | None:
 def flows(snapshot: Snapshot, reader: Reader) -> Flows:
     """The moves since the previous snapshot: the stored matrix for the whole business,
     the standings of the reader's locations otherwise."""
-    figures = _dict(snapshot.figures)
+    figures = as_dict(snapshot.figures)
     found = _stored_flows(figures) if reader.whole_business else None
     previous_as_of = figures.get("previous_as_of")
     since = ""
@@ -401,8 +191,8 @@ def flows(snapshot: Snapshot, reader: Reader) -> Flows:
 
 
 def horizons_text(snapshot: Snapshot) -> str:
-    horizons = _dict(_dict(snapshot.figures).get("horizons"))
-    risk, lapse = _num(horizons.get("risk_days")), _num(horizons.get("lapse_days"))
+    horizons = as_dict(as_dict(snapshot.figures).get("horizons"))
+    risk, lapse = as_number(horizons.get("risk_days")), as_number(horizons.get("lapse_days"))
     if risk is None or lapse is None:
         return ""
     return _(
@@ -433,27 +223,27 @@ def cohorts(snapshot: Snapshot) -> Cohorts | None:
     """Retention by month since the first visit of recent cohorts (those seen past their
     first month; every second one when there are more than fit); a cohort's months not yet
     observable are left empty (the triangle)."""
-    stored = _dict(_dict(snapshot.figures).get("cohorts"))
-    labels, sizes = _list(stored.get("labels")), _list(stored.get("sizes"))
-    retention, observable = _list(stored.get("retention")), _list(stored.get("observable"))
+    stored = as_dict(as_dict(snapshot.figures).get("cohorts"))
+    labels, sizes = as_list(stored.get("labels")), as_list(stored.get("sizes"))
+    retention, observable = as_list(stored.get("retention")), as_list(stored.get("observable"))
     if not labels or not (len(labels) == len(sizes) == len(retention)):
         return None
 
     def share(i: int, k: int) -> float | None:
-        row = _list(retention[i])
-        seen = _list(observable[i]) if i < len(observable) else []
+        row = as_list(retention[i])
+        seen = as_list(observable[i]) if i < len(observable) else []
         if k >= len(row) or (k < len(seen) and seen[k] is not True):
             return None
-        return _num(row[k])
+        return as_number(row[k])
 
-    with_people = [i for i in range(len(labels)) if _int(sizes[i]) > 0]
+    with_people = [i for i in range(len(labels)) if as_int(sizes[i]) > 0]
     # A cohort seen only in its first month says nothing yet (everyone came that month);
     # every second of the others spreads the lines over about a year of curves.
     followed = [i for i in with_people if share(i, 1) is not None]
     recent = followed[-COHORTS_CHARTED * COHORTS_SPACING :]
     step = COHORTS_SPACING if len(recent) > COHORTS_CHARTED else 1
     charted = sorted(recent[::-1][::step][:COHORTS_CHARTED])
-    width = max((len(_list(retention[i])) for i in with_people), default=0)
+    width = max((len(as_list(retention[i])) for i in with_people), default=0)
     horizon = max(
         (k + 1 for i in charted for k in range(width) if share(i, k) is not None), default=0
     )
@@ -462,7 +252,7 @@ def cohorts(snapshot: Snapshot) -> Cohorts | None:
     for i in charted:
         name = _("%(cohort)s (%(customers)s)") % {
             "cohort": _cohort_label(labels[i]),
-            "customers": format_number(_int(sizes[i]), 0),
+            "customers": format_number(as_int(sizes[i]), 0),
         }
         values = [share(i, k) for k in range(horizon)]
         series.append((name, [None if v is None else v * 100 for v in values]))
@@ -480,7 +270,7 @@ def cohorts(snapshot: Snapshot) -> Cohorts | None:
     rows = [
         (
             _cohort_label(labels[i]),
-            format_number(_int(sizes[i]), 0),
+            format_number(as_int(sizes[i]), 0),
             [format_share(share(i, k)) for k in range(width)],
         )
         for i in reversed(listed)
@@ -505,14 +295,14 @@ def value(snapshot: Snapshot, reader: Reader) -> Value | None:
     money at every location in view (None otherwise, or when the run has no values)."""
     if not reader.money:
         return None
-    figures = _dict(snapshot.figures)
-    stored = _dict(figures.get("value"))
+    figures = as_dict(snapshot.figures)
+    stored = as_dict(figures.get("value"))
     currency = str(stored.get("currency") or snapshot.currency or "")
     total = queries.total_value(snapshot, reader.scope)
     if total is None or not currency:
         return None
-    edges = [e for e in (_num(x) for x in _list(stored.get("edges"))) if e is not None]
-    counts = [_int(c) for c in _list(stored.get("counts"))]
+    edges = [e for e in (as_number(x) for x in as_list(stored.get("edges"))) if e is not None]
+    counts = [as_int(c) for c in as_list(stored.get("counts"))]
     chart = None
     rows: list[tuple[str, str]] = []
     if len(edges) >= 2 and len(counts) == len(edges) - 1:
@@ -534,8 +324,8 @@ def value(snapshot: Snapshot, reader: Reader) -> Value | None:
             (f"{money(lo, currency)} – {money(hi, currency)}", format_number(n, 0))
             for lo, hi, n in zip(edges, edges[1:], counts, strict=False)
         ]
-    top = _num(stored.get("top_decile_share")) if reader.whole_business else None
-    clv_days = _num(figures.get("clv_days"))
+    top = as_number(stored.get("top_decile_share")) if reader.whole_business else None
+    clv_days = as_number(figures.get("clv_days"))
     return Value(
         total=money(total, currency),
         chart=chart,
@@ -570,13 +360,15 @@ def _iso_day(value: Any) -> str:
 
 def holdout(snapshot: Snapshot) -> Holdout | None:
     """How the models did on visits they were not fitted on (None without the check)."""
-    stored = _dict(_dict(snapshot.figures).get("holdout"))
+    stored = as_dict(as_dict(snapshot.figures).get("holdout"))
     if not stored:
         return None
-    bins = [_dict(b) for b in _list(stored.get("alive"))]
-    bins = [b for b in bins if _num(b.get("lo")) is not None and _num(b.get("hi")) is not None]
+    bins = [as_dict(b) for b in as_list(stored.get("alive"))]
+    bins = [
+        b for b in bins if as_number(b.get("lo")) is not None and as_number(b.get("hi")) is not None
+    ]
     alive_labels = [
-        f"{format_number((_num(b['lo']) or 0) * 100, 0)}–{format_share(_num(b['hi']))}"
+        f"{format_number((as_number(b['lo']) or 0) * 100, 0)}–{format_share(as_number(b['hi']))}"
         for b in bins
     ]
     alive_chart = None
@@ -596,20 +388,20 @@ def holdout(snapshot: Snapshot) -> Holdout | None:
     alive_rows = [
         {
             "bin": label,
-            "customers": format_number(_int(b.get("customers")), 0),
-            "predicted": format_share(_num(b.get("predicted"))),
-            "actual": format_share(_num(b.get("actual"))),
+            "customers": format_number(as_int(b.get("customers")), 0),
+            "predicted": format_share(as_number(b.get("predicted"))),
+            "actual": format_share(as_number(b.get("actual"))),
         }
         for label, b in zip(alive_labels, bins, strict=True)
     ]
-    groups = [_dict(g) for g in _list(stored.get("groups"))]
+    groups = [as_dict(g) for g in as_list(stored.get("groups"))]
     visits_chart = None
     if groups:
         visits_chart = line_chart(
             [str(g.get("frequency", "")) for g in groups],
             [
-                (_("Predicted"), [_num(g.get("predicted")) for g in groups]),
-                (_("Actual"), [_num(g.get("actual")) for g in groups]),
+                (_("Predicted"), [as_number(g.get("predicted")) for g in groups]),
+                (_("Actual"), [as_number(g.get("actual")) for g in groups]),
             ],
             title=_("Repeat visits in the held-out period: predicted against actual"),
             unit=_("visits"),
@@ -620,31 +412,25 @@ def holdout(snapshot: Snapshot) -> Holdout | None:
     visits_rows = [
         {
             "frequency": str(g.get("frequency", "")),
-            "customers": format_number(_int(g.get("customers")), 0),
-            "predicted": format_number(_num(g.get("predicted")), 1),
-            "actual": format_number(_num(g.get("actual")), 1),
+            "customers": format_number(as_int(g.get("customers")), 0),
+            "predicted": format_number(as_number(g.get("predicted")), 1),
+            "actual": format_number(as_number(g.get("actual")), 1),
         }
         for g in groups
     ]
     return Holdout(
         split=_iso_day(stored.get("split")),
         end=_iso_day(stored.get("end")),
-        days=format_number(_int(stored.get("days")), 0),
+        days=format_number(as_int(stored.get("days")), 0),
         alive_chart=alive_chart,
         alive_rows=alive_rows,
         visits_chart=visits_chart,
         visits_rows=visits_rows,
-        total_predicted=format_number(_num(stored.get("total_predicted")), 1),
-        total_actual=format_number(_num(stored.get("total_actual")), 1),
+        total_predicted=format_number(as_number(stored.get("total_predicted")), 1),
+        total_actual=format_number(as_number(stored.get("total_actual")), 1),
     )
 
 
 def _pct(value: Any) -> float | None:
-    number = _num(value)
+    number = as_number(value)
     return None if number is None else number * 100
-
-
-def horizon_days(snapshot: Snapshot | None) -> int:
-    """The days of the expected visits and P(return) (90 when not recorded)."""
-    days = _num(_dict(snapshot.figures).get("horizon_days")) if snapshot else None
-    return int(days) if days else 90

@@ -18,7 +18,7 @@ from regulars.accounts.access import Access
 from regulars.core.numbers import format_number, format_share
 from regulars.core.permissions import Capability
 from regulars.loyalty import queries
-from regulars.loyalty.dashboard import Reader, day, horizon_days, money, month, zone_of
+from regulars.loyalty.display import Reader, day, horizon_days, money, month, zone_of
 from regulars.loyalty.models import Stage, Standing
 from regulars.loyalty.rhythm_text import (
     days_phrase_count,

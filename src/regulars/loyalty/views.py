@@ -17,7 +17,7 @@ from regulars.accounts.models import Location
 from regulars.core.numbers import format_number
 from regulars.core.permissions import Capability
 from regulars.loyalty import dashboard as figures
-from regulars.loyalty import queries
+from regulars.loyalty import display, queries, runs
 from regulars.loyalty.forms import LocationForm
 from regulars.loyalty.models import Method, Stage
 from regulars.loyalty.people import customer_rows
@@ -25,7 +25,7 @@ from regulars.loyalty.people import customer_rows
 PAGE_SIZE = 50
 
 
-def _setup(request: HttpRequest) -> tuple[LocationForm, figures.Reader | None]:
+def _setup(request: HttpRequest) -> tuple[LocationForm, display.Reader | None]:
     """The filter form and, when it is valid, who reads and what they look at."""
     access = access_for(request.user)
     locations = access.locations_with(Capability.VIEW_LOYALTY)
@@ -36,7 +36,7 @@ def _setup(request: HttpRequest) -> tuple[LocationForm, figures.Reader | None]:
     everywhere = not form.cleaned_data.get("location") and len(locations) == (
         Location.objects.count()
     )
-    reader = figures.Reader(
+    reader = display.Reader(
         locations=chosen,
         scope=None if everywhere else [loc.pk for loc in chosen],
         money_at=frozenset(loc.pk for loc in chosen if access.can(Capability.VIEW_MONEY, loc.pk)),
@@ -55,7 +55,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {"form": form, "state": None}
     if reader is None:
         return render(request, "loyalty/dashboard.html", context)
-    state = figures.run_state(reader)
+    state = runs.run_state(reader)
     context["state"] = state
     snapshot = state.shown
     if snapshot is not None:
@@ -77,7 +77,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
                 "page": page,
                 "rows": customer_rows(page.object_list, reader),
                 "at_risk_count": format_number(at_risk, 0),
-                "at_risk_link": figures.stage_link(Stage.AT_RISK, location),
+                "at_risk_link": display.stage_link(Stage.AT_RISK, location),
                 "page_query": urlencode({"location": location} if location else {}),
             }
         )
@@ -86,7 +86,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 @requires(Capability.VIEW_LOYALTY)
 def stage_list(request: HttpRequest, kind: str) -> HttpResponse:
-    stage = figures.STAGE_OF_KEY.get(kind)
+    stage = display.STAGE_OF_KEY.get(kind)
     if stage is None:
         raise Http404
     form, reader = _setup(request)
@@ -94,7 +94,7 @@ def stage_list(request: HttpRequest, kind: str) -> HttpResponse:
         "form": form,
         "stage": stage,
         "stage_key": kind,
-        "stage_label": figures.stage_label(stage),
+        "stage_label": display.stage_label(stage),
         "snapshot": None,
     }
     snapshot = queries.latest_done() if reader is not None else None
@@ -105,7 +105,7 @@ def stage_list(request: HttpRequest, kind: str) -> HttpResponse:
         context.update(
             {
                 "snapshot": snapshot,
-                "taken": figures.when(snapshot.as_of, reader.tz_name),
+                "taken": display.when(snapshot.as_of, reader.tz_name),
                 "reader": reader,
                 "rules": snapshot.method == Method.RULES,
                 "page": page,
