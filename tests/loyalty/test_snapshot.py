@@ -354,3 +354,39 @@ def test_the_snapshot_verb_and_run_due_report_the_run(
     assert cli.main(["run-due"]) == 0
     assert "Loyalty snapshot" not in capsys.readouterr().out
     assert Snapshot.objects.count() == 1
+
+
+def _population(world: World, n: int, *, amount: str, seed: int = 3) -> None:
+    """``n`` customers with weekly-ish visits over a year (enough for the models)."""
+    rng = np.random.default_rng(seed)
+    customers = Customer.objects.bulk_create([Customer(given_name=f"P{i}") for i in range(n)])
+    rows = []
+    for customer in customers:
+        first = NOW - timedelta(days=float(rng.uniform(200, 400)))
+        t = first
+        gap = float(rng.uniform(3, 20))
+        while t < NOW - timedelta(days=float(rng.uniform(0, 60))):
+            rows.append(
+                Visit(
+                    customer=customer,
+                    location=world.bologna,
+                    at=t,
+                    amount=Decimal(amount) if amount else None,
+                    currency="EUR" if amount else "",
+                )
+            )
+            t += timedelta(days=float(rng.exponential(gap)))
+    Visit.objects.bulk_create(rows, batch_size=2000)
+
+
+def test_without_amounts_the_visits_are_modelled_and_the_value_left_out(world: World) -> None:
+    _population(world, 250, amount="")
+    run = services.take_snapshot(NOW)
+    assert run is not None
+    assert run.method == "model"
+    assert {"code": "no_amounts"} in run.warnings
+    assert run.total_value is None
+    assert set(run.parameters) == {"bgnbd"}
+    standings = Standing.objects.filter(snapshot=run)
+    assert not standings.filter(value__isnull=False).exists()
+    assert not standings.filter(p_alive__isnull=True).exists()

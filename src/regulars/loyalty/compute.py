@@ -26,6 +26,7 @@ simple rules instead, with a warning.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -65,6 +66,8 @@ from regulars.analytics.lifecycle import (
 from regulars.analytics.rfm import rfm_scores
 from regulars.analytics.rhythm import SECONDS_PER_DAY, customer_rhythm
 from regulars.loyalty.visits import VisitChunk
+
+log = logging.getLogger(__name__)
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -352,10 +355,15 @@ def _holdout(calibration: _Columns, days: float) -> dict[str, Any] | None:
         fit, _ = _fit_visits(cal)
     except FitFailed:
         return None
-    predicted = bgnbd_expected_visits(fit, days, freq, rec, age)
-    check = holdout_check(predicted, actual, freq)
-    p_visit = bgnbd_p_at_least_one(fit, days, freq, rec, age)
-    alive = p_alive_check(p_visit, actual)
+    try:
+        predicted = bgnbd_expected_visits(fit, days, freq, rec, age)
+        check = holdout_check(predicted, actual, freq)
+        p_visit = bgnbd_p_at_least_one(fit, days, freq, rec, age)
+        alive = p_alive_check(p_visit, actual)
+    except (ValueError, ArithmeticError):
+        # The check is a figure beside the snapshot, not a reason to lose the night's.
+        log.exception("loyalty holdout check failed")
+        return None
     last = check.frequency.size - 1
     return {
         "days": days,
@@ -495,8 +503,17 @@ def compute(
             p_alive = bgnbd_p_alive(visits_fit, f, r, t)
             expected = bgnbd_expected_visits(visits_fit, HORIZON_DAYS, f, r, t)
             p_return = bgnbd_p_at_least_one(visits_fit, HORIZON_DAYS, f, r, t)
-            if verdict.spend_thin:
+            if verdict.size.spend_customers == 0:
                 warnings.append({"code": "no_amounts"})
+            elif verdict.spend_thin:
+                warnings.append(
+                    {
+                        "code": "thin_data",
+                        "reasons": ["too_few_spend_customers"],
+                        "customers": verdict.size.customers,
+                        "repeat_customers": verdict.size.repeat_customers,
+                    }
+                )
             else:
                 spend_fit = fit_gammagamma(summary.monetary_count, summary.monetary)
                 parameters["gammagamma"] = _gammagamma_parameters(spend_fit)

@@ -347,3 +347,19 @@ def test_predictions_shared_per_distinct_history_equal_those_computed_row_by_row
     shared = bgnbd_expected_visits(MODEL, 30.0, h.frequency, h.recency, h.T)
     row_by_row = bgnbd_expected_visits(MODEL, np.full(3_000, 30.0), h.frequency, h.recency, h.T)
     np.testing.assert_allclose(shared, row_by_row, rtol=1e-13)
+
+
+def test_expected_visits_stay_finite_when_the_dropout_beta_piles_up_at_zero() -> None:
+    # A fit with a tiny a and a huge b (no dropout, seen on short histories): the
+    # quadrature's p underflows to 0 far in the left tail; the limit there is no
+    # dropout at all, E = (r + x)/(α + T) · t.
+    fit = model(r=4.797, alpha=46.106, a=1.307e-5, b=2.528e7)
+    x = np.array([0.0, 3.0, 13.0, 25.0])
+    age = np.array([43.0, 120.0, 250.0, 300.0])
+    tx = age * 0.8
+    got = bgnbd_expected_visits(fit, 90.0, x, tx, age)
+    assert np.all(np.isfinite(got))
+    np.testing.assert_allclose(got, (fit.r + x) / (fit.alpha + age) * 90.0, rtol=1e-6)
+    both = model(r=1.35625, alpha=205.768, a=0.0096807, b=1.5932877e7)
+    again = bgnbd_expected_visits(both, 180.0, np.array([0.0]), np.array([0.0]), np.array([43.0]))
+    np.testing.assert_allclose(again, (both.r / (both.alpha + 43.0)) * 180.0, rtol=1e-4)

@@ -603,7 +603,12 @@ def _expected_visits_quadrature(
     log_q = -np.logaddexp(0.0, u)
     density = np.exp(a * log_p + b2 * log_q - betaln(a, b2))
     p = np.exp(log_p)
-    shortfall = upper + np.expm1(-r2 * np.log1p(p * t2 / alpha2)) / p
+    # Where p underflows to 0 (a tiny a spreads the Beta far to the left in u), the
+    # shortfall's limit is 0: r·t/α − (1 − (1 + p·t/α)^−r)/p → 0 as p → 0.
+    with np.errstate(invalid="ignore", divide="ignore"):
+        shortfall = np.where(
+            p > 0.0, upper + np.expm1(-r2 * np.log1p(p * t2 / alpha2)) / p, 0.0
+        )
     return np.asarray(upper[:, 0] - step[:, 0] * np.sum(shortfall * density, axis=1))
 
 
