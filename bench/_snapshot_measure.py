@@ -23,7 +23,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bench._snapshot_data import Sizes, build, build_key, build_now, progress, read_meta
+from bench._snapshot_data import build, build_key, build_now, progress, read_meta
+from bench._snapshot_sim import Sizes
 
 PG_SERVER = "postgres://postgres@127.0.0.1:5432"
 

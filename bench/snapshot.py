@@ -54,7 +54,8 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from bench._snapshot_data import FULL, LIGHT, QUICK, Sizes, build_key, progress, sqlite_meta
+from bench._snapshot_data import build_key, progress, sqlite_meta
+from bench._snapshot_sim import FULL, LIGHT, QUICK, Sizes
 from bench.common import ROOT, figure, median, print_result, run_child, temp_dir
 
 CACHE = ROOT / "var" / "bench" / "snapshot"

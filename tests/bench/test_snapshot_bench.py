@@ -16,16 +16,8 @@ from typing import Any
 
 import numpy as np
 import pytest
-from bench._snapshot_data import (
-    DAY,
-    LOCATIONS,
-    NO_AMOUNT,
-    QUICK,
-    Simulated,
-    Zones,
-    build_key,
-    simulate,
-)
+from bench._snapshot_data import build_key
+from bench._snapshot_sim import DAY, LOCATIONS, NO_AMOUNT, QUICK, Simulated, Zones, simulate
 
 ROOT = Path(__file__).resolve().parents[2]
 NOW = int(datetime(2026, 3, 20, 3, tzinfo=UTC).timestamp())  # a week before summer time
