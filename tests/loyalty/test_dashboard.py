@@ -564,3 +564,25 @@ def test_with_many_cohorts_every_second_one_gets_a_line(world: World) -> None:
     names = re.findall(r'<th scope="col">([^<]+) \(10\)</th>', chart.group(1))
     # March 2026 is seen only in its first month; from February back, every second.
     assert names == ["Apr 2025", "Jun 2025", "Aug 2025", "Oct 2025", "Dec 2025", "Feb 2026"]
+
+
+def test_the_check_without_its_dates_says_how_far_off_the_models_were(world: World) -> None:
+    holdout = {
+        "days": 90.0,
+        "groups": [{"frequency": "0", "customers": 4, "predicted": 1.0, "actual": 1.5}],
+        "total_predicted": 10958.7,
+        "total_actual": 10994.0,
+        "relative_error": -0.0032,
+        "calibration_error": 0.0351,
+        "alive": [],
+    }
+    make_snapshot(figures={"holdout": holdout})
+    html = world.client("owner").get("/loyalty/").content.decode()
+    section = re.search(r'data-section="holdout">(.*?)</section>', html, flags=re.DOTALL)
+    assert section is not None
+    text = re.sub(r"\s+", " ", section.group(1))
+    assert "fitted again without the last 90 days of visits" in text
+    assert "In all, 10,958.7 repeat visits were predicted and 10,994 happened." in text
+    assert "(off by −0.3%)" in text
+    assert "off by 3.5 percentage points on average" in text
+    assert 'data-table="calibration"' not in text  # no bins, no table

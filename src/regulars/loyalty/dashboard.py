@@ -7,7 +7,6 @@ locations (``loyalty.queries``) and formats them for the reader's locale.
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -308,15 +307,14 @@ def value(snapshot: Snapshot, reader: Reader) -> Value | None:
     if len(edges) >= 2 and len(counts) == len(edges) - 1:
         if not reader.whole_business:
             counts = queries.value_counts(snapshot, edges, reader.scope)
-        labels = [
-            f"{format_number(lo, 0)}–{format_number(hi, 0)}" for lo, hi in itertools.pairwise(edges)
-        ]
+        # Each band by where it starts: short labels that fit under every bar (the
+        # table below the chart gives each band in full).
         chart = bar_chart(
-            labels,
+            [format_number(lo, 0) for lo in edges[:-1]],
             counts,
             title=_("Customers by their value over the coming year"),
             unit=_("customers"),
-            x_label=_("Value (%(currency)s)") % {"currency": currency},
+            x_label=_("Value from (%(currency)s)") % {"currency": currency},
             width=800,
             value_format=lambda v: format_number(v, 0),
         )
@@ -349,6 +347,8 @@ class Holdout:
     visits_rows: list[dict[str, str]]
     total_predicted: str
     total_actual: str
+    relative_error: str  # how far the predicted total was off, as a share ("" unknown)
+    calibration_points: str  # mean gap of P(alive) to what happened, in points
 
 
 def _iso_day(value: Any) -> str:
@@ -428,7 +428,16 @@ def holdout(snapshot: Snapshot) -> Holdout | None:
         visits_rows=visits_rows,
         total_predicted=format_number(as_number(stored.get("total_predicted")), 1),
         total_actual=format_number(as_number(stored.get("total_actual")), 1),
+        relative_error=_signed_share(as_number(stored.get("relative_error"))),
+        calibration_points=format_number(_pct(stored.get("calibration_error")), 1),
     )
+
+
+def _signed_share(share: float | None) -> str:
+    if share is None:
+        return ""
+    text = format_share(abs(share))
+    return f"+{text}" if share > 0 else f"−{text}" if share < 0 else text
 
 
 def _pct(value: Any) -> float | None:
