@@ -12,8 +12,11 @@ is simply not timed (its phase is missing from the result).
 
 from __future__ import annotations
 
+import cProfile
+import io
 import json
 import os
+import pstats
 import random
 import resource
 import time
@@ -151,6 +154,17 @@ def _instrument() -> Phases:
     return phases
 
 
+def _write_profile(profiler: cProfile.Profile, path: Path, title: str) -> None:
+    out = io.StringIO()
+    out.write(f"{title}\n\n")
+    stats = pstats.Stats(profiler, stream=out)
+    stats.sort_stats("cumulative").print_stats(60)
+    stats.sort_stats("tottime").print_stats(40)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(out.getvalue(), "utf-8")
+    progress(f"profile written to {path}")
+
+
 def clear_snapshots() -> None:
     """Every snapshot and standing gone (raw deletes; not timed)."""
     from django.db import connection, transaction
@@ -166,9 +180,11 @@ def clear_snapshots() -> None:
             cursor.execute(f"VACUUM (ANALYZE) {Snapshot._meta.db_table}")
 
 
-def child_measure(mode: str) -> dict[str, Any]:
+def child_measure(mode: str, profile: Path | None = None) -> dict[str, Any]:
     """One ``take_snapshot``: ``first`` with no snapshot before it (all cleared), as of
-    the build's ``now``; ``nightly`` a day later, the first one's as the previous."""
+    the build's ``now``; ``nightly`` a day later, the first one's as the previous.
+    ``profile``: run it under cProfile and write the report there (the times then
+    include the profiler's overhead: a diagnosis, not a measurement)."""
     from regulars.loyalty import services
     from regulars.loyalty.models import RunStatus, Snapshot, Standing
 
@@ -187,9 +203,16 @@ def child_measure(mode: str) -> dict[str, Any]:
     phases = _instrument()
     rss_before = _rss_mib()
     peak_before = _peak_mib()
+    profiler = cProfile.Profile() if profile else None
     started = time.perf_counter()
+    if profiler is not None:
+        profiler.enable()
     run = services.take_snapshot(moment)
+    if profiler is not None:
+        profiler.disable()
     wall = time.perf_counter() - started
+    if profiler is not None and profile is not None:
+        _write_profile(profiler, profile, f"take_snapshot ({mode}) {wall:.1f} s")
     peak = _peak_mib()
     if run is None or run.status != RunStatus.DONE:
         raise CheckFailed(f"the snapshot did not finish: {run and run.status}: {run and run.error}")
@@ -275,7 +298,7 @@ def run_child_main(args: Any, sizes: Sizes) -> int:
     setup(args.child_db, args.data, args.pg_database)
     work: dict[str, Callable[[], dict[str, Any]]] = {
         "build": lambda: child_build(sizes, args.seed, args.child_db, args.data),
-        "measure": lambda: child_measure(args.mode),
+        "measure": lambda: child_measure(args.mode, args.profile_to),
         "naive": lambda: child_naive(args.naive_sample, args.seed),
         "clear": _clear,
     }

@@ -250,6 +250,24 @@ def measure(database: str, args: argparse.Namespace) -> dict[str, Any] | None:
     return result
 
 
+def profile(databases: tuple[str, ...], args: argparse.Namespace) -> int:
+    """One first and one nightly run per database under cProfile (see ``--profile``)."""
+    for database in databases:
+        if database == "postgres" and not _pg_reachable():
+            continue
+        place = Place(database, QUICK if args.quick else FULL, args)
+        try:
+            place.ensure_built()
+            for mode in ("first", "nightly"):
+                report = args.cache / f"profile-{database}-{place.sizes.label}-{mode}.txt"
+                result = place.child("measure", "--mode", mode, "--profile-to", str(report))
+                progress(f"{database} {mode} under cProfile: {result['wall_s']:.1f} s: {report}")
+            place.child("clear")
+        finally:
+            place.close()
+    return 0
+
+
 def _reported(value: float, unit: str) -> dict[str, Any]:
     """A figure the issue sets no number for: reported, not judged."""
     return {"value": round(value, 1), "unit": unit, "target": None, "better": "lower", "met": True}
@@ -294,6 +312,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--pg-database", help=argparse.SUPPRESS)
     parser.add_argument("--mode", choices=["first", "nightly"], help=argparse.SUPPRESS)
+    parser.add_argument("--profile-to", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="diagnosis only: one first and one nightly run under cProfile per database, "
+        "reports in var/bench/snapshot/profile-*.txt; no result line",
+    )
     args = parser.parse_args(argv)
     args.runs = args.runs or (QUICK_RUNS if args.quick else FULL_RUNS)
     args.naive_sample = args.naive_sample or (QUICK_NAIVE_SAMPLE if args.quick else NAIVE_SAMPLE)
@@ -304,6 +329,8 @@ def main(argv: list[str] | None = None) -> int:
 
     chosen = args.database or ("sqlite" if args.quick else "both")
     databases = DATABASES if chosen == "both" else (chosen,)
+    if args.profile:
+        return profile(databases, args)
     results: dict[str, dict[str, Any]] = {}
     try:
         for database in databases:
