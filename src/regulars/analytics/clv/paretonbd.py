@@ -115,28 +115,35 @@ def _customers(
     return x.astype(np.float64), tx, age.astype(np.float64)
 
 
-def _pairs(x: FloatArray, y: FloatArray) -> tuple[FloatArray, FloatArray, IntArray]:
-    """The distinct (x, y) pairs and, per input pair, the index of its distinct pair.
+def _pairs(x: FloatArray, *ys: FloatArray) -> tuple[FloatArray, FloatArray, list[IntArray]]:
+    """The distinct (x, y) pairs over every y column and, per column, each row's index
+    among them.
 
     Counts and whole days index a dense table when it is small (no sort: a million
     customers take a few passes); anything else goes through ``distinct_rows``.
     """
-    if len(x) and x.min() >= 0 and y.min() >= 0:
-        width = int(y.max()) + 1
+    n = len(x)
+    whole = n > 0 and x.min() >= 0 and all(y.min() >= 0 for y in ys)
+    if whole:
+        width = int(max(y.max() for y in ys)) + 1
         size = (int(x.max()) + 1) * width
-        if size <= 4 * len(x) + 4096 and np.all(x == np.floor(x)) and np.all(y == np.floor(y)):
-            key = x.astype(np.intp) * width + y.astype(np.intp)
-            present = np.zeros(size, dtype=bool)
+        whole = size <= 4 * n * len(ys) + 4096 and np.all(x == np.floor(x))
+        whole = whole and all(np.all(y == np.floor(y)) for y in ys)
+    if whole:
+        base = x.astype(np.intp) * width
+        keys = [base + y.astype(np.intp) for y in ys]
+        present = np.zeros(size, dtype=bool)
+        for key in keys:
             present[key] = True
-            index = np.cumsum(present) - 1
-            keys = np.flatnonzero(present)
-            return (
-                (keys // width).astype(np.float64),
-                (keys % width).astype(np.float64),
-                np.asarray(index[key], dtype=np.intp),
-            )
-    (distinct_x, distinct_y), inverse = distinct_rows((x, y))
-    return distinct_x, distinct_y, inverse
+        index = np.cumsum(present) - 1
+        table = np.flatnonzero(present)
+        return (
+            (table // width).astype(np.float64),
+            (table % width).astype(np.float64),
+            [np.asarray(index[key], dtype=np.intp) for key in keys],
+        )
+    (pair_x, pair_y), inverse = distinct_rows((np.tile(x, len(ys)), np.concatenate(ys)))
+    return pair_x, pair_y, [inverse[i * n : (i + 1) * n] for i in range(len(ys))]
 
 
 # --- the integral J and its derivatives -----------------------------------------------------
@@ -154,9 +161,10 @@ class _Tail:
     d_b: FloatArray
 
 
-_SERIES_Z = 0.7
-"""The series is summed where z = (a−b)/(a+y) ≤ this (at most ~120 terms); beyond, the
-part of the integral up to the point where z = this goes to quadrature."""
+_SERIES_Z = 0.5
+"""The series is summed where z = (a−b)/(a+y) ≤ this (at most ~60 terms); beyond, the
+part of the integral up to the point where z = this goes to quadrature, which is then
+the cheaper of the two."""
 
 _SERIES_TOLERANCE = 1e-17
 _SERIES_MAX_TERMS = 400
@@ -307,7 +315,12 @@ def _quadrature_tail(
     m = p + q - 1.0
     omz = bpy / apy
     y_star = (a - b) / _SERIES_Z - a
-    star = _series_tail(p, q, a, b, y_star, gradient)
+    # J(y*) depends on the row only through (p, q, a, b), which many rows share.
+    (dp, dq, da, db), back = distinct_rows((p, q, a, b))
+    shared = _series_tail(dp, dq, da, db, (da - db) / _SERIES_Z - da, gradient)
+    star = _Tail(
+        shared.log[back], shared.d_p[back], shared.d_q[back], shared.d_a[back], shared.d_b[back]
+    )
     log_apy = np.log(apy)
     log_bpy = np.log(bpy)
     log_scale = -p * log_apy - (q - 1.0) * log_bpy - np.log(m)
@@ -316,7 +329,9 @@ def _quadrature_tail(
     with np.errstate(divide="ignore"):
         span = np.where(slope > 0.0, np.minimum(span, 40.0 / slope), span)
     u = span[:, None] * _TS_X
-    log_a = np.log1p(omz[:, None] * np.expm1(u))  # ln((a+τ)/(a+y))
+    grown = np.expm1(u)  # (b+τ)/(b+y) − 1
+    ratio_a = 1.0 + omz[:, None] * grown  # (a+τ)/(a+y)
+    log_a = np.log(ratio_a)
     weight = span[:, None] * _TS_W * np.exp(-(q - 1.0)[:, None] * u - p[:, None] * log_a)
     inner = weight.sum(axis=1)
     at_star = np.exp(star.log - log_scale)
@@ -324,10 +339,10 @@ def _quadrature_tail(
     log = log_scale + np.log(total)
     if not gradient:
         return _Tail(log, log, log, log, log)
-    in_p = (weight * log_a).sum(axis=1)
-    in_q = (weight * u).sum(axis=1)
-    in_a = (weight * np.exp(-log_a)).sum(axis=1)
-    in_b = (weight * np.exp(-u)).sum(axis=1)
+    in_p = np.einsum("ij,ij->i", weight, log_a)
+    in_q = np.einsum("ij,ij->i", weight, u)
+    in_a = np.einsum("ij,ij->i", weight, 1.0 / ratio_a)
+    in_b = np.einsum("ij,ij->i", weight, 1.0 / (1.0 + grown))
     return _Tail(
         log,
         d_p=(at_star * star.d_p - m * (log_apy * inner + in_p)) / total,
@@ -376,7 +391,7 @@ def _prepare(x: FloatArray, tx: FloatArray, age: FloatArray, weights: FloatArray
     )
     # J depends on the row only through (x, y): a million customers in whole days share
     # a few tens of thousands of pairs, against hundreds of thousands of distinct rows.
-    pair_x, pair_y, at = _pairs(np.concatenate([gx, gx]), np.concatenate([gtx, gT]))
+    pair_x, pair_y, (tx_at, T_at) = _pairs(gx, gtx, gT)
     days, days_at = np.unique(gT, return_inverse=True)
     return _Data(
         freqs=freqs,
@@ -385,8 +400,8 @@ def _prepare(x: FloatArray, tx: FloatArray, age: FloatArray, weights: FloatArray
         weights=gw,
         pair_x=pair_x,
         pair_y=pair_y,
-        tx_at=at[:n],
-        T_at=at[n:],
+        tx_at=tx_at,
+        T_at=T_at,
         days=days,
         days_at=days_at.ravel(),
         total=float(gw.sum()),
@@ -397,22 +412,31 @@ def _prepare(x: FloatArray, tx: FloatArray, age: FloatArray, weights: FloatArray
 # --- likelihood ---------------------------------------------------------------------------
 
 
+_ROW_CHUNK = 65536
+"""Per-customer terms are combined this many rows at a time, which bounds the memory of
+the temporaries (and keeps them in cache) whatever the number of customers."""
+
+
 def _log_bracket(
     r: float, alpha: float, s: float, beta: float, x: FloatArray, tx: FloatArray, age: FloatArray
 ) -> tuple[FloatArray, FloatArray]:
     """Per customer, ln of the "alive" term ``(α+T)^−(r+x) (β+T)^−s`` and ln of the whole
     bracket of the likelihood (the alive term plus ``s·(J(t_x) − J(T))``)."""
-    n = len(x)
-    pair_x, pair_y, at = _pairs(np.concatenate([x, x]), np.concatenate([tx, age]))
+    pair_x, pair_y, (tx_at, T_at) = _pairs(x, tx, age)
     p, q, a, b = _branch(r, alpha, s, beta, pair_x)
-    log_j = _log_tail(p, q, np.full_like(p, a), np.full_like(p, b), pair_y, False).log
-    alive = -(r + x) * np.log(alpha + age) - s * np.log(beta + age)
-    return alive, _combine(alive, np.log(s) + log_j[at[:n]], np.log(s) + log_j[at[n:]])[0]
+    log_sj = np.log(s) + _log_tail(p, q, np.full_like(p, a), np.full_like(p, b), pair_y, False).log
+    alive = np.empty_like(x)
+    bracket = np.empty_like(x)
+    for start in range(0, len(x), _ROW_CHUNK):
+        rows = slice(start, start + _ROW_CHUNK)
+        alive[rows] = -(r + x[rows]) * np.log(alpha + age[rows]) - s * np.log(beta + age[rows])
+        bracket[rows] = _combine(alive[rows], log_sj[tx_at[rows]], log_sj[T_at[rows]])[0]
+    return alive, bracket
 
 
 def _combine(
     alive: FloatArray, left: FloatArray, right: FloatArray
-) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]:
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
     """ln(e^alive + e^left − e^right) and the three terms' weights relative to the total.
 
     ``e^right = s·J(T) ≤ e^alive`` (the alive term is s·J(T) plus a positive integral) and
@@ -423,7 +447,10 @@ def _combine(
     w_left = np.exp(left - top)
     w_right = np.exp(right - top)
     scaled = np.maximum(w_alive + w_left - w_right, w_alive)
-    return top + np.log(scaled), w_alive / scaled, w_left / scaled, w_right / scaled, scaled
+    w_alive /= scaled
+    w_left /= scaled
+    w_right /= scaled
+    return top + np.log(scaled), w_alive, w_left, w_right
 
 
 def paretonbd_log_likelihood(
@@ -446,6 +473,12 @@ def paretonbd_log_likelihood(
     return np.asarray(head + _log_bracket(r, alpha, s, beta, x, tx, age)[1], dtype=np.float64)
 
 
+def _dot(a: FloatArray, b: FloatArray) -> float:
+    """Σ a·b without BLAS: OpenBLAS hands vectors longer than 10,000 to its threads, which
+    on a busy machine costs milliseconds per call instead of microseconds."""
+    return float(np.einsum("i,i->", a, b))
+
+
 def _objective(data: _Data, penalizer: float) -> Objective:
     """Mean negative log-likelihood + L2 penalty and its analytic gradient (log-params)."""
 
@@ -455,10 +488,8 @@ def _objective(data: _Data, penalizer: float) -> Objective:
         n = data.total
         f, fw = data.freqs, data.freq_weights
         # Terms depending on x only: one evaluation per distinct frequency.
-        loglik = float(fw @ (gammaln(r + f) - gammaln(r))) + n * (
-            r * np.log(alpha) + s * np.log(beta)
-        )
-        g_r = float(fw @ (digamma(r + f) - digamma(r))) + n * np.log(alpha)
+        loglik = _dot(fw, gammaln(r + f) - gammaln(r)) + n * (r * np.log(alpha) + s * np.log(beta))
+        g_r = _dot(fw, digamma(r + f) - digamma(r)) + n * np.log(alpha)
         g_alpha = n * r / alpha
         g_s = n * np.log(beta)
         g_beta = n * s / beta
@@ -472,27 +503,33 @@ def _objective(data: _Data, penalizer: float) -> Objective:
         # The bracket per distinct row, from per-age and per-pair tables; the gradient's
         # row sums are gathered back onto the ages and pairs they came from (bincount),
         # so the per-row work is a few passes whatever the number of parameters.
-        x, w = data.x, data.weights
         log_alpha_T = np.log(alpha + data.days)
         log_beta_T = np.log(beta + data.days)
-        alive = -(r + x) * log_alpha_T[data.days_at] - s * log_beta_T[data.days_at]
-        log_s = np.log(s)
-        total, w_alive, w_left, w_right, _ = _combine(
-            alive, log_s + tail.log[data.tx_at], log_s + tail.log[data.T_at]
-        )
-        loglik += float(w @ total)
+        log_sj = np.log(s) + tail.log
         n_days, n_pairs = len(data.days), len(data.pair_x)
-        wa = w * w_alive
-        per_day = np.bincount(data.days_at, weights=wa, minlength=n_days)
-        per_day_x = np.bincount(data.days_at, weights=wa * x, minlength=n_days)
-        per_pair = np.bincount(data.tx_at, weights=w * w_left, minlength=n_pairs) - np.bincount(
-            data.T_at, weights=w * w_right, minlength=n_pairs
-        )
+        per_day = np.zeros(n_days)
+        per_day_x = np.zeros(n_days)
+        per_pair = np.zeros(n_pairs)
+        for start in range(0, data.n_distinct, _ROW_CHUNK):
+            rows = slice(start, start + _ROW_CHUNK)
+            x, w, days_at = data.x[rows], data.weights[rows], data.days_at[rows]
+            tx_at, T_at = data.tx_at[rows], data.T_at[rows]
+            alive = -(r + x) * log_alpha_T[days_at] - s * log_beta_T[days_at]
+            total, w_alive, w_left, w_right = _combine(alive, log_sj[tx_at], log_sj[T_at])
+            loglik += _dot(w, total)
+            w_alive *= w
+            per_day += np.bincount(days_at, weights=w_alive, minlength=n_days)
+            w_alive *= x
+            per_day_x += np.bincount(days_at, weights=w_alive, minlength=n_days)
+            w_left *= w
+            w_right *= w
+            per_pair += np.bincount(tx_at, weights=w_left, minlength=n_pairs)
+            per_pair -= np.bincount(T_at, weights=w_right, minlength=n_pairs)
         inv_alpha_T = np.exp(-log_alpha_T)
-        g_r += float(per_pair @ j_r - per_day @ log_alpha_T)
-        g_alpha += float(per_pair @ j_alpha - (r * per_day + per_day_x) @ inv_alpha_T)
-        g_s += float(per_pair @ j_s - per_day @ log_beta_T) + float(per_pair.sum()) / s
-        g_beta += float(per_pair @ j_beta - s * (per_day @ np.exp(-log_beta_T)))
+        g_r += _dot(per_pair, j_r) - _dot(per_day, log_alpha_T)
+        g_alpha += _dot(per_pair, j_alpha) - _dot(r * per_day + per_day_x, inv_alpha_T)
+        g_s += _dot(per_pair, j_s) - _dot(per_day, log_beta_T) + float(per_pair.sum()) / s
+        g_beta += _dot(per_pair, j_beta) - s * _dot(per_day, np.exp(-log_beta_T))
         gradient = -np.array([g_r, g_alpha, g_s, g_beta]) / n + 2.0 * penalizer * params
         value = -loglik / n + penalizer * float(params @ params)
         return value, gradient * params
@@ -509,8 +546,8 @@ def _starts(data: _Data) -> list[list[float]]:
     rescales time so that max T = 10).
     """
     ages = data.days[data.days_at]
-    visits = float(data.x @ data.weights)
-    exposure = float(ages @ data.weights)
+    visits = _dot(data.x, data.weights)
+    exposure = _dot(ages, data.weights)
     rate = (visits + 0.5) / (exposure + 1.0)
     max_age = max(float(ages.max()), 1.0)
     return [
@@ -676,7 +713,7 @@ def paretonbd_p_at_least_one(
     days = _horizon(t)
     alive = _p_alive(fit, x, tx, age)
     if days.size == 1:
-        dx, dage, inverse = _pairs(x, age)
+        dx, dage, (inverse,) = _pairs(x, age)
         visit = _visit_if_alive(fit, dx, dage, np.full_like(dx, days[0]))
     else:
         x, age, days = np.broadcast_arrays(x, age, days)
