@@ -469,6 +469,15 @@ def test_the_value_of_the_customer_base_is_money_for_those_who_may_see_it(
     manager = world.client("manager").get("/loyalty/").content.decode()
     # Bologna only: the values of Bologna's customers (5 × €420).
     assert re.search(r"data-total-value>€2,100.00<", manager)
+    bands = re.search(r'data-table="value">(.*?)</table>', manager, flags=re.DOTALL)
+    assert bands is not None
+    assert re.findall(
+        r'<th scope="row">([^<]+)</th><td class="num">(\d+)</td>', bands.group(1)
+    ) == [
+        ("€0.00 – €100.00", "0"),
+        ("€100.00 – €500.00", "5"),
+        ("€500.00 or more", "0"),
+    ]
 
 
 def test_without_the_right_to_see_money_no_amount_is_shown(

@@ -318,9 +318,15 @@ def value(snapshot: Snapshot, reader: Reader) -> Value | None:
             width=800,
             value_format=lambda v: format_number(v, 0),
         )
+        last = len(counts) - 1
         rows = [
-            (f"{money(lo, currency)} – {money(hi, currency)}", format_number(n, 0))
-            for lo, hi, n in zip(edges, edges[1:], counts, strict=False)
+            (
+                _("%(low)s or more") % {"low": money(lo, currency)}
+                if i == last
+                else f"{money(lo, currency)} – {money(hi, currency)}",
+                format_number(n, 0),
+            )
+            for i, (lo, hi, n) in enumerate(zip(edges, edges[1:], counts, strict=False))
         ]
     top = as_number(stored.get("top_decile_share")) if reader.whole_business else None
     clv_days = as_number(figures.get("clv_days"))

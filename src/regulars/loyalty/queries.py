@@ -100,20 +100,25 @@ def total_value(snapshot: Snapshot, scope: Scope) -> Decimal | None:
 
 
 def value_counts(snapshot: Snapshot, edges: Sequence[float], scope: Scope) -> list[int]:
-    """How many of the scope's customers have a value in each bin ``edges[i]`` ≤ v <
-    ``edges[i + 1]`` (the last bin includes its upper edge, as numpy's histogram); one
+    """How many of the scope's customers have a value in each band ``edges[i]`` ≤ v <
+    ``edges[i + 1]``, the first band open below and the last open above (as the
+    snapshot job counts the whole business, its top edge being a high quantile); one
     query. Customers without a value are not counted."""
     if len(edges) < 2:
         return []
     bounds = [Decimal(str(edge)) for edge in edges]
+    bands = len(bounds) - 1
     aggregates = {}
-    for i in range(len(bounds) - 1):
-        last = i == len(bounds) - 2
-        upper = Q(value__lte=bounds[i + 1]) if last else Q(value__lt=bounds[i + 1])
-        aggregates[f"bin{i}"] = Count("id", filter=Q(value__gte=bounds[i]) & upper)
+    for i in range(bands):
+        band = Q(value__isnull=False)
+        if i > 0:
+            band &= Q(value__gte=bounds[i])
+        if i < bands - 1:
+            band &= Q(value__lt=bounds[i + 1])
+        aggregates[f"band{i}"] = Count("id", filter=band)
     rows = _in_scope(Standing.objects.filter(snapshot=snapshot), scope)
     counted = rows.order_by().aggregate(**aggregates)
-    return [int(counted[f"bin{i}"]) for i in range(len(bounds) - 1)]
+    return [int(counted[f"band{i}"]) for i in range(bands)]
 
 
 @dataclass(frozen=True)
