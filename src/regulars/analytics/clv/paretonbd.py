@@ -295,6 +295,49 @@ def _hypergeometric_series(
     return out[0], out[1], out[2], out[3]
 
 
+_NEGLIGIBLE = 40.0
+"""The quadrature stops where the integrand has fallen below e^−40 of its value at u = 0."""
+
+
+def _quadrature_span(p: FloatArray, q: FloatArray, omz: FloatArray, end: FloatArray) -> FloatArray:
+    """Where on [0, end] the integrand e^φ of ``_quadrature_tail`` has become negligible
+    (φ = −``_NEGLIGIBLE``), or ``end`` if it never does: the nodes then sit where the mass
+    is, which matters when the decay is steep (large p or q).
+
+    φ is concave with φ(0) = 0, so once it decreases it stays below its tangents: with
+    initial slope −k₀ < 0 the cut lies before 40/k₀. From there, Newton's method on
+    ln(−φ) (nearly linear where p·ln(z + (1−z)e^u) grows like e^u) moves towards the cut,
+    kept inside a bracket that always ends on the safe (negligible) side.
+    """
+    slope = (q - 1.0) + p * omz
+    with np.errstate(divide="ignore"):
+        high = np.where(slope > 0.0, np.minimum(end, _NEGLIGIBLE / slope), end)
+    low = np.zeros_like(high)
+
+    def phi(u: FloatArray) -> tuple[FloatArray, FloatArray]:
+        grown = omz * np.expm1(u)
+        value = -(q - 1.0) * u - p * np.log1p(grown)
+        return value, -(q - 1.0) - p * (grown + omz) / (1.0 + grown)
+
+    value, derivative = phi(high)
+    todo = (value < -_NEGLIGIBLE) & (derivative < 0.0)
+    u = high.copy()
+    for _ in range(8):
+        if not np.any(todo):
+            break
+        with np.errstate(divide="ignore", invalid="ignore"):
+            step = (np.log(-value) - np.log(_NEGLIGIBLE)) * value / derivative
+        guess = u - step
+        inside = np.isfinite(guess) & (guess > low) & (guess < high)
+        u = np.where(todo, np.where(inside, guess, 0.5 * (low + high)), u)
+        value, derivative = phi(u)
+        beyond = value <= -_NEGLIGIBLE
+        high = np.where(todo & beyond, u, high)
+        low = np.where(todo & ~beyond, u, low)
+        todo &= high - low > 1e-3 * high
+    return high
+
+
 def _quadrature_tail(
     p: FloatArray, q: FloatArray, a: FloatArray, b: FloatArray, y: FloatArray, gradient: bool
 ) -> _Tail:
@@ -316,7 +359,10 @@ def _quadrature_tail(
     omz = bpy / apy
     y_star = (a - b) / _SERIES_Z - a
     # J(y*) depends on the row only through (p, q, a, b), which many rows share.
-    (dp, dq, da, db), back = distinct_rows((p, q, a, b))
+    if len(p) < 256:
+        (dp, dq, da, db), back = (p, q, a, b), np.arange(len(p))
+    else:
+        (dp, dq, da, db), back = distinct_rows((p, q, a, b))
     shared = _series_tail(dp, dq, da, db, (da - db) / _SERIES_Z - da, gradient)
     star = _Tail(
         shared.log[back], shared.d_p[back], shared.d_q[back], shared.d_a[back], shared.d_b[back]
@@ -324,10 +370,7 @@ def _quadrature_tail(
     log_apy = np.log(apy)
     log_bpy = np.log(bpy)
     log_scale = -p * log_apy - (q - 1.0) * log_bpy - np.log(m)
-    span = np.log(b + y_star) - log_bpy
-    slope = (q - 1.0) + p * omz
-    with np.errstate(divide="ignore"):
-        span = np.where(slope > 0.0, np.minimum(span, 40.0 / slope), span)
+    span = _quadrature_span(p, q, omz, np.log(b + y_star) - log_bpy)
     u = span[:, None] * _TS_X
     grown = np.expm1(u)  # (b+τ)/(b+y) − 1
     ratio_a = 1.0 + omz[:, None] * grown  # (a+τ)/(a+y)
