@@ -390,7 +390,7 @@ def test_the_charts_come_with_their_accessible_tables(world: World, snapshot: Sn
         "Customers in each stage",
         "Share of each month&#x27;s new customers still coming, month by month",
         "Customers by their value over the coming year",
-        "Still a customer: predicted against what happened",
+        "A visit in those days: predicted against what happened",
         "Repeat visits in the held-out period: predicted against actual",
     ):
         assert f'<table class="visually-hidden"><caption>{caption}</caption>' in html, caption

@@ -151,6 +151,16 @@ def test_a_business_with_enough_customers_gets_the_models(world: World) -> None:
     assert sum(run.figures["value"]["counts"]) == 400
     cohorts = run.figures["cohorts"]
     assert sum(cohorts["sizes"]) == 400
+    # June 2026 is under way at NOW: no cohort shows it (it is still filling), so a
+    # cohort of month m shows the whole months from m to May 2026.
+    for label, row, shares in zip(
+        cohorts["labels"], cohorts["observable"], cohorts["retention"], strict=True
+    ):
+        year, month = map(int, label.split("-"))
+        whole = (2026 * 12 + 6) - (year * 12 + month)
+        assert sum(row) == whole
+        assert row[:whole] == [True] * whole
+        assert not any(shares[whole:])
     assert run.figures["flows"]["counts"][-1] == [
         run.figures["stages"][name] for name in run.figures["flows"]["to"]
     ]  # a first snapshot: everyone comes from "none"

@@ -419,12 +419,17 @@ def _value_figures(value: FloatArray, currency: str) -> dict[str, Any] | None:
 def _cohort_figures(table: cohort_tables.CohortRetention | None) -> dict[str, Any] | None:
     if table is None or table.size.size == 0:
         return None
+    # The month under way is still filling: a curve ending in it would dip for no reason,
+    # so only whole months are shown (and each cohort's own first month, its 100 %).
+    width = table.observable.shape[1]
+    complete = table.cohort[:, None] + np.arange(width) < table.now_period
+    complete[:, 0] = True
     return {
         "period": str(table.period),
         "labels": [f"{y:04d}-{p:02d}" for y, p in table.labels.tolist()],
         "sizes": table.size.tolist(),
-        "retention": np.round(table.retention, 4).tolist(),
-        "observable": table.observable.tolist(),
+        "retention": np.round(np.where(complete, table.retention, 0.0), 4).tolist(),
+        "observable": complete.tolist(),
     }
 
 

@@ -385,9 +385,9 @@ def holdout(snapshot: Snapshot) -> Holdout | None:
                 (_("Predicted"), [_pct(b.get("predicted")) for b in bins]),
                 (_("Actual"), [_pct(b.get("actual")) for b in bins]),
             ],
-            title=_("Still a customer: predicted against what happened"),
+            title=_("A visit in those days: predicted against what happened"),
             unit="%",
-            x_label=_("Predicted chance of still being a customer"),
+            x_label=_("Predicted chance of a visit"),
             width=800,
             value_format=lambda v: format_number(v, 0),
         )
