@@ -186,3 +186,31 @@ def test_a_fit_from_weights_equals_one_from_every_row_with_a_subsampled_start() 
     assert repeat_rows > bgnbd._ROUGH_ROWS
     for name in ("r", "alpha", "a", "b", "loglik"):
         assert getattr(every, name) == pytest.approx(getattr(weighted, name), rel=1e-8)
+
+
+def test_rows_in_a_narrow_range_are_grouped_by_a_table_as_the_sort_would() -> None:
+    rng = np.random.default_rng(8)
+    n = 20_000  # (frequency, age) spans 16 × 366 keys: fewer than 8 per row
+    columns = (rng.integers(0, 16, n).astype(np.float64), rng.integers(0, 366, n) + 0.0)
+    distinct, inverse = distinct_rows(columns)
+    expected, expected_inverse = np.unique(np.column_stack(columns), axis=0, return_inverse=True)
+    np.testing.assert_array_equal(np.column_stack(distinct), expected)
+    np.testing.assert_array_equal(inverse, expected_inverse.ravel())
+
+
+def test_tabulated_log_odds_equal_those_taken_customer_by_customer() -> None:
+    h = simulate_bgnbd(5_000, **TRUE, seed=13, whole_days=True)
+    fit = fit_bgnbd(h.frequency, h.recency, h.T)
+    x, tx, T = bgnbd._customers(h.frequency, h.recency, h.T)
+    tabulated = bgnbd._tabulated_log_odds(fit, x, tx, T)
+    assert tabulated is not None
+    with np.errstate(divide="ignore", invalid="ignore"):
+        direct = np.where(
+            x > 0,
+            np.log(fit.a)
+            - np.log(fit.b + x - 1.0)
+            + (fit.r + x) * np.log1p((T - tx) / (fit.alpha + tx)),
+            -np.inf,
+        )
+    np.testing.assert_allclose(tabulated, direct, rtol=1e-12, atol=1e-12)
+    assert bgnbd._tabulated_log_odds(fit, x, tx + 0.5 * (x > 0), T + 0.5) is None

@@ -108,7 +108,7 @@ def _spenders(
         raise ValueError("frequency and monetary_value must have the same length") from error
     if np.any(x < 0):
         raise ValueError("frequency must be >= 0")
-    return x.astype(np.float64), spend.astype(np.float64)
+    return np.asarray(x, dtype=np.float64), np.asarray(spend, dtype=np.float64)
 
 
 def _objective(data: _Data, penalizer: float) -> Objective:
@@ -281,15 +281,17 @@ def fit_gammagamma(
         total=float(gw.sum()),
         n_distinct=len(gw),
     )
-    observed_mean = float(gw @ gm) / data.total
-    objective = _objective(data, pen)
+    del x, spend, w, used, grouped  # per-customer arrays: a million take tens of MB
+    observed_mean = dot(gw, gm) / data.total
+    likelihood = _Likelihood(data, pen)
+    objective = likelihood.objective
     # Moment start: with p = 2, q = 3 the model's mean spend p·v/(q−1) equals v.
     starts = [[2.0, 3.0, observed_mean], [1.0, 1.0, 1.0], [5.0, 5.0, 0.8 * observed_mean]]
     sample = _subsample(data)
     optimum = minimise(
         objective,
         starts,
-        second_order=_second_order(data, pen),
+        second_order=likelihood.second_order,
         rough=None if sample is None else _second_order(sample, pen),
     )
     p, q, v = (float(value) for value in optimum.params)
