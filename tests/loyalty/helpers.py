@@ -77,8 +77,11 @@ def make_standing(
         "value": Decimal("420.00"),
         "value_at_risk": Decimal(0),
         "rfm": 444,
+        "currency": snapshot.currency,
         **fields,
     }
+    # Ranked by what is at stake: one currency here, so the amount itself will do.
+    values.setdefault("risk_score", float(values["value_at_risk"]) / 100)
     return Standing.objects.create(
         snapshot=snapshot,
         customer=customer,

@@ -366,7 +366,15 @@ def test_the_snapshot_verb_and_run_due_report_the_run(
     assert Snapshot.objects.count() == 1
 
 
-def _population(world: World, n: int, *, amount: str, seed: int = 3) -> None:
+def _population(
+    world: World,
+    n: int,
+    *,
+    amount: str,
+    seed: int = 3,
+    location: Any = None,
+    currency: str = "EUR",
+) -> None:
     """``n`` customers with weekly-ish visits over a year (enough for the models)."""
     rng = np.random.default_rng(seed)
     customers = Customer.objects.bulk_create([Customer(given_name=f"P{i}") for i in range(n)])
@@ -379,10 +387,10 @@ def _population(world: World, n: int, *, amount: str, seed: int = 3) -> None:
             rows.append(
                 Visit(
                     customer=customer,
-                    location=world.bologna,
+                    location=location or world.bologna,
                     at=t,
                     amount=Decimal(amount) if amount else None,
-                    currency="EUR" if amount else "",
+                    currency=currency if amount else "",
                 )
             )
             t += timedelta(days=float(rng.exponential(gap)))
@@ -400,3 +408,33 @@ def test_without_amounts_the_visits_are_modelled_and_the_value_left_out(world: W
     standings = Standing.objects.filter(snapshot=run)
     assert not standings.filter(value__isnull=False).exists()
     assert not standings.filter(p_alive__isnull=True).exists()
+
+
+def test_each_customer_is_valued_in_their_own_currency(world: World) -> None:
+    _population(world, 250, amount="12.00")
+    _population(world, 150, amount="90.00", seed=4, location=world.copenhagen, currency="DKK")
+    run = services.take_snapshot(NOW)
+    assert run is not None
+    assert run.method == "model"
+    assert run.currency == "EUR"  # the most customers with a value
+    assert set(run.parameters["gammagamma"]) == {"EUR", "DKK"}
+    values = {v["currency"]: v for v in run.figures["values"]}
+    assert set(values) == {"EUR", "DKK"}
+    assert sum(values["DKK"]["counts"]) == 150
+    assert run.total_value == pytest.approx(Decimal(str(values["EUR"]["total"])), abs=1)
+    danes = Standing.objects.filter(snapshot=run, location=world.copenhagen)
+    assert set(danes.values_list("currency", flat=True)) == {"DKK"}
+    # Every Danish visit cost 90 kroner and every Italian one 12 euros: each side's
+    # expected spend is near its own (the model shrinks towards its own currency's mean).
+    spends = [float(s) for s in danes.values_list("expected_spend", flat=True)]
+    assert float(np.median(spends)) == pytest.approx(90.0, rel=0.25)
+    italians = Standing.objects.filter(snapshot=run, location=world.bologna)
+    assert set(italians.values_list("currency", flat=True)) == {"EUR"}
+    euros = [float(s) for s in italians.values_list("expected_spend", flat=True)]
+    assert float(np.median(euros)) == pytest.approx(12.0, rel=0.25)
+    # Ranked together by the multiple of a typical customer's year, not by raw amounts.
+    at_risk = Standing.objects.filter(snapshot=run, value_at_risk__gt=0)
+    scores = {s.currency: s.risk_score for s in at_risk}
+    assert scores["EUR"] > 0
+    assert scores["DKK"] > 0
+    assert max(s.risk_score for s in at_risk) < 100

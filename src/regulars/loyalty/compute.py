@@ -47,6 +47,7 @@ from regulars.analytics.clv import (
 )
 from regulars.analytics.clv.bgnbd import BGNBDFit
 from regulars.analytics.clv.checks import (
+    MIN_SPEND_CUSTOMERS,
     CustomerSummary,
     InputCounts,
     calibration_holdout,
@@ -113,8 +114,12 @@ class Computed:
     """Per customer (ascending ids; only customers with a visit up to now) and overall.
 
     Times are epoch seconds (−1: none); days, probabilities and money floats (NaN:
-    unknown, e.g. the model figures on simple rules); ``location`` −1 when unknown;
-    ``part_of_day`` −1 for none.
+    unknown, e.g. the model figures on simple rules), money in each customer's own
+    currency (``currency_index`` into the codes passed, −1: none); ``location`` −1 when
+    unknown; ``part_of_day`` −1 for none. ``risk_score``: value at risk as a multiple of
+    a typical customer's year in the same currency (in visits without spend), the
+    order of "who to check on". ``currency``/``total_value``: the main currency (the
+    most customers with a value) and its total; every currency's in ``figures``.
     """
 
     customer: IntArray
@@ -138,6 +143,8 @@ class Computed:
     expected_spend: FloatArray
     value: FloatArray
     value_at_risk: FloatArray
+    risk_score: FloatArray
+    currency_index: IntArray
     rfm: IntArray
     method: str
     currency: str
@@ -183,14 +190,28 @@ class _Totals:
         self.nonpositive_amounts += counts.nonpositive_amounts
 
 
-def _home_location(row: IntArray, location: IntArray, m: int) -> IntArray:
-    """The location each customer visited most (ties: the lowest id)."""
+def _most_frequent(row: IntArray, values: IntArray, m: int) -> IntArray:
+    """Per customer (rows 0…m−1) the value seen most often among their rows (ties: the
+    lowest value); −1 for a customer without rows."""
+    out = np.full(m, -1, dtype=np.int64)
     if row.size == 0:
-        return np.full(m, -1, dtype=np.int64)
-    places, code = np.unique(location, return_inverse=True)
-    counts = np.bincount(row * places.size + code, minlength=m * places.size)
-    home: IntArray = places[np.argmax(counts.reshape(m, places.size), axis=1)].astype(np.int64)
-    return home
+        return out
+    kinds, code = np.unique(values, return_inverse=True)
+    counts = np.bincount(row * kinds.size + code, minlength=m * kinds.size).reshape(m, kinds.size)
+    has = counts.sum(axis=1) > 0
+    out[has] = kinds[np.argmax(counts[has], axis=1)]
+    return out
+
+
+def _in_own_currency(chunk: VisitChunk) -> tuple[FloatArray, IntArray, IntArray]:
+    """Amounts kept only in each customer's own currency (the one most of their paid
+    visits are in; the rest become NaN, i.e. no amount), the chunk's customer ids and
+    their currency index (−1: none)."""
+    ids, row = np.unique(chunk.customer, return_inverse=True)
+    paid = np.isfinite(chunk.amount) & (chunk.amount > 0) & (chunk.currency >= 0)
+    own = _most_frequent(row[paid], chunk.currency[paid], ids.size)
+    amount = np.where(chunk.currency == own[row], chunk.amount, np.nan)
+    return amount, ids, own
 
 
 def _chunk(
@@ -203,8 +224,9 @@ def _chunk(
 ) -> None:
     rhythm = customer_rhythm(chunk.customer, chunk.at, now_s, chunk.local_offset)
     seen = rhythm.visits > 0
+    own_amount, chunk_ids, own_currency = _in_own_currency(chunk)
     summary = customer_summary(
-        chunk.customer, chunk.at, chunk.amount, now=now_s, local_offset_s=offset_s
+        chunk.customer, chunk.at, own_amount, now=now_s, local_offset_s=offset_s
     )
     totals.add(summary.counts)
     ids = rhythm.customer[seen]
@@ -215,7 +237,7 @@ def _chunk(
     past = chunk.at <= now_s
     row = np.searchsorted(ids, chunk.customer[past])
     at = chunk.at[past]
-    amount = chunk.amount[past]
+    amount = own_amount[past]
     first = np.full(m, np.iinfo(np.int64).max, dtype=np.int64)
     last = np.full(m, np.iinfo(np.int64).min, dtype=np.int64)
     np.minimum.at(first, row, at)
@@ -230,7 +252,8 @@ def _chunk(
     judged = rhythm.judged[seen]
     columns.add(
         customer=ids,
-        location=_home_location(row, chunk.location[past], m),
+        location=_most_frequent(row, chunk.location[past], m),
+        currency=own_currency[np.searchsorted(chunk_ids, ids)],
         visits=rhythm.visits[seen],
         visit_days=rhythm.visit_days[seen],
         first_at=first,
@@ -258,7 +281,7 @@ def _chunk(
     split = calibration_holdout(
         chunk.customer,
         chunk.at,
-        chunk.amount,
+        own_amount,
         split_at=now_s - HOLDOUT_DAYS * SECONDS_PER_DAY,
         end_at=now_s,
         local_offset_s=offset_s,
@@ -433,6 +456,20 @@ def _cohort_figures(table: cohort_tables.CohortRetention | None) -> dict[str, An
     }
 
 
+def _relative(values: FloatArray, group: IntArray | None) -> FloatArray:
+    """``values`` divided by the median of the positive values of their group (one
+    group when None), so that amounts of different currencies rank together; 0 where
+    a group has no positive value."""
+    out = np.zeros(values.size)
+    groups = np.zeros(values.size, dtype=np.int64) if group is None else group
+    for g in np.unique(groups).tolist():
+        rows = groups == g
+        positive = values[rows & (values > 0)]
+        if positive.size:
+            out[rows] = values[rows] / float(np.median(positive))
+    return out
+
+
 def _aligned_previous(previous: Previous | None, ids: IntArray) -> tuple[IntArray, IntArray]:
     """Each customer's previous stage (−1: none) and since when it held (epoch s)."""
     stage = np.full(ids.size, -1, dtype=np.int64)
@@ -446,11 +483,64 @@ def _aligned_previous(previous: Previous | None, ids: IntArray) -> tuple[IntArra
     return stage, since
 
 
+def _spend_and_value(
+    visits_fit: BGNBDFit,
+    summary: CustomerSummary,
+    own: IntArray,
+    codes: list[str],
+    warnings: list[dict[str, Any]],
+    parameters: dict[str, Any],
+) -> tuple[FloatArray, FloatArray]:
+    """Expected spend per visit and value, per currency: Gamma-Gamma is fitted on the
+    returning customers of each currency (money of different currencies never mixes);
+    a currency with too few of them gets no spend or value, and says so."""
+    n = summary.customer.size
+    spend, value = np.full(n, np.nan), np.full(n, np.nan)
+    spenders = summary.monetary_count > 0
+    if not spenders.any():
+        warnings.append({"code": "no_amounts"})
+        return spend, value
+    fits: dict[str, Any] = {}
+    for index, code in enumerate(codes):
+        group = own == index
+        count = int(np.count_nonzero(spenders & group))
+        if count == 0:
+            continue
+        if count < MIN_SPEND_CUSTOMERS:
+            warnings.append(
+                {
+                    "code": "thin_data",
+                    "reasons": ["too_few_spend_customers"],
+                    "currency": code,
+                    "customers": int(np.count_nonzero(group)),
+                    "repeat_customers": int(np.count_nonzero(group & (summary.frequency > 0))),
+                }
+            )
+            continue
+        x, m = summary.monetary_count[group], summary.monetary[group]
+        spend_fit = fit_gammagamma(x, m)
+        fits[code] = _gammagamma_parameters(spend_fit)
+        spend[group] = gammagamma_expected_spend(spend_fit, x, m)
+        value[group] = customer_lifetime_value(
+            visits_fit,
+            spend_fit,
+            summary.frequency[group],
+            summary.recency[group],
+            summary.T[group],
+            m,
+            horizon_days=CLV_DAYS,
+            annual_discount_rate=ANNUAL_DISCOUNT,
+        )
+    if fits:
+        parameters["gammagamma"] = fits
+    return spend, value
+
+
 def compute(
     chunks: Iterable[VisitChunk],
     *,
     now: datetime,
-    currency: str,
+    codes: list[str],
     previous: Previous | None,
     dissatisfied: npt.ArrayLike,
     offset_s: int = 0,
@@ -458,7 +548,8 @@ def compute(
 ) -> Computed:
     """Every customer's standing and the figures (see the module docstring).
 
-    ``dissatisfied``: ids of customers with an unrecovered complaint or detractor;
+    ``codes``: the currencies the chunks' currency indexes point into (the most used
+    first); ``dissatisfied``: ids of customers with an unrecovered complaint or detractor;
     ``offset_s``: the business zone's offset from UTC now (days of the model inputs);
     ``history``: ``now`` is in the past, so visits after it are not warned about."""
     now_s = int(now.timestamp())
@@ -508,33 +599,14 @@ def compute(
             p_alive = bgnbd_p_alive(visits_fit, f, r, t)
             expected = bgnbd_expected_visits(visits_fit, HORIZON_DAYS, f, r, t)
             p_return = bgnbd_p_at_least_one(visits_fit, HORIZON_DAYS, f, r, t)
-            if verdict.size.spend_customers == 0:
-                warnings.append({"code": "no_amounts"})
-            elif verdict.spend_thin:
-                warnings.append(
-                    {
-                        "code": "thin_data",
-                        "reasons": ["too_few_spend_customers"],
-                        "customers": verdict.size.customers,
-                        "repeat_customers": verdict.size.repeat_customers,
-                    }
-                )
-            else:
-                spend_fit = fit_gammagamma(summary.monetary_count, summary.monetary)
-                parameters["gammagamma"] = _gammagamma_parameters(spend_fit)
-                spend = gammagamma_expected_spend(
-                    spend_fit, summary.monetary_count, summary.monetary
-                )
-                value = customer_lifetime_value(
-                    visits_fit,
-                    spend_fit,
-                    f,
-                    r,
-                    t,
-                    summary.monetary,
-                    horizon_days=CLV_DAYS,
-                    annual_discount_rate=ANNUAL_DISCOUNT,
-                )
+            spend, value = _spend_and_value(
+                visits_fit,
+                summary,
+                columns.get("currency", np.int64),
+                codes,
+                warnings,
+                parameters,
+            )
     for code, count in (
         ("future_visits", 0 if history else totals.future),
         ("duplicate_visits", totals.duplicates),
@@ -568,23 +640,35 @@ def compute(
     stage_since = np.where(stages.stage == before, before_since, now_s).astype(np.int64)
 
     # A year of the customer at their own pace and spend, weighted by the chance that
-    # they are gone.
+    # they are gone; ranked across currencies by the multiple of a typical customer's
+    # year (in visits where nothing is known of their spend).
+    own = columns.get("currency", np.int64)
     mean_spend = np.where(np.isfinite(spend), spend, columns.get("mean_spend", np.float64))
     age = np.maximum((now_s - columns.get("first_at", np.int64)) / SECONDS_PER_DAY, 30.0)
-    yearly = np.nan_to_num(mean_spend) * visit_days * (365.0 / age)
+    yearly_visits = visit_days * (365.0 / age)
+    yearly = np.nan_to_num(mean_spend) * yearly_visits
     if method == "model":
         weight = 1.0 - p_alive
     else:
         weight = np.isin(stages.stage, [Stage.AT_RISK, Stage.LAPSED]).astype(np.float64)
     value_at_risk = np.round(yearly * weight, 2)
+    worth = np.where(yearly > 0, _relative(yearly, own), _relative(yearly_visits, None))
+    risk_score = weight * worth
 
     rfm = rfm_scores(
         ids,
         days_since_last,
         columns.get("recent_visits", np.float64),
-        columns.get("recent_spend", np.float64),
+        _relative(columns.get("recent_spend", np.float64), own),
         age_days=(now_s - columns.get("first_at", np.int64)) / SECONDS_PER_DAY,
     )
+    values = [
+        v
+        for index, code in enumerate(codes)
+        if (v := _value_figures(value[own == index], code)) is not None
+    ]
+    values.sort(key=lambda v: -int(sum(v["counts"])))
+    main = values[0] if values else None
     figures: dict[str, Any] = {
         "horizon_days": HORIZON_DAYS,
         "clv_days": CLV_DAYS,
@@ -595,7 +679,8 @@ def compute(
         if previous is None
         else datetime.fromtimestamp(previous.as_of, tz=now.tzinfo).isoformat(),
         "cohorts": _cohort_figures(totals.cohorts),
-        "value": _value_figures(value, currency),
+        "value": main,
+        "values": values,
         "holdout": _holdout(calibration, float(HOLDOUT_DAYS)) if method == "model" else None,
         "inputs": {
             "future_visits": 0 if history else totals.future,
@@ -606,7 +691,6 @@ def compute(
         "horizons": {"risk_days": horizons.risk_days, "lapse_days": horizons.lapse_days},
         "rfm": {s.name.lower(): v for s, v in rfm.segment_sizes().items()},
     }
-    known_value = value[np.isfinite(value)]
     return Computed(
         customer=ids,
         location=columns.get("location", np.int64),
@@ -629,11 +713,13 @@ def compute(
         expected_spend=spend,
         value=value,
         value_at_risk=value_at_risk,
+        risk_score=risk_score,
+        currency_index=own,
         rfm=rfm.cell.astype(np.int64),
         method=method,
-        currency=currency,
+        currency=main["currency"] if main else (codes[0] if codes else ""),
         visit_count=totals.rows - totals.future - totals.duplicates,
-        total_value=float(known_value.sum()) if known_value.size else None,
+        total_value=main["total"] if main else None,
         warnings=warnings,
         parameters=parameters,
         figures=figures,

@@ -83,7 +83,7 @@ class Snapshot(models.Model):
 
 
 class Standing(models.Model):
-    """One customer in one snapshot. Money in the snapshot's currency; days as floats."""
+    """One customer in one snapshot. Money in ``currency``; days as floats."""
 
     snapshot = models.ForeignKey(Snapshot, on_delete=models.CASCADE, related_name="standings")
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="standings")
@@ -115,6 +115,12 @@ class Standing(models.Model):
     # What a year of this customer was worth, weighted by the chance they are gone:
     # ranks "who to check on".
     value_at_risk = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    # The value at risk as a multiple of a typical customer's year in the same currency
+    # (in visits when nothing is known of their spend): ranks across currencies.
+    risk_score = models.FloatField(default=0.0)
+    # Money of this customer is in their own currency (the one most of their visits are
+    # paid in): a chain across countries never adds kroner to euros.
+    currency = models.CharField(max_length=3, blank=True)
     rfm = models.PositiveSmallIntegerField(default=0)  # cell 111–555
 
     class Meta:
@@ -124,10 +130,8 @@ class Standing(models.Model):
         indexes = [
             # A customer's history on the profile, newest first.
             models.Index(fields=["customer", "-snapshot"], name="standing_customer"),
-            # "Who to check on": a run's customers in one stage by value at risk.
-            models.Index(
-                fields=["snapshot", "stage", "-value_at_risk"], name="standing_stage_value"
-            ),
+            # "Who to check on": a run's customers in one stage by what is at stake.
+            models.Index(fields=["snapshot", "stage", "-risk_score"], name="standing_stage_risk"),
         ]
 
     def __str__(self) -> str:

@@ -80,7 +80,7 @@ def customer_rows(standings: Iterable[Standing], reader: Reader) -> list[Custome
                 overdue=overdue_ratio_phrase(s.overdue_ratio) if s.overdue else "",
                 p_alive=format_share(s.p_alive),
                 value_at_risk=(
-                    money(s.value_at_risk, s.snapshot.currency)
+                    money(s.value_at_risk, s.currency or s.snapshot.currency)
                     if reader.money_for(s.location_id)
                     else None
                 ),
@@ -158,6 +158,7 @@ def profile_loyalty(customer: Any, access: Access, tz_name: str) -> ProfileLoyal
             days_away=local_days_between(s.last_visit_at, timezone.now(), tz),
         )
     snapshot = s.snapshot
+    currency = s.currency or snapshot.currency
     stages = stage_history(history)
     extra = snapshot.figures if isinstance(snapshot.figures, dict) else {}
     clv_days = extra.get("clv_days")
@@ -182,10 +183,10 @@ def profile_loyalty(customer: Any, access: Access, tz_name: str) -> ProfileLoyal
         expected_visits=format_number(s.expected_visits, 1),
         p_return=format_share(s.p_return),
         horizon_days=format_number(horizon_days(snapshot), 0),
-        expected_spend=money(s.expected_spend, snapshot.currency) if sees_money else None,
-        value=money(s.value, snapshot.currency) if sees_money else None,
+        expected_spend=money(s.expected_spend, currency) if sees_money else None,
+        value=money(s.value, currency) if sees_money else None,
         value_at_risk=(
-            money(s.value_at_risk, snapshot.currency) if sees_money and s.value_at_risk else None
+            money(s.value_at_risk, currency) if sees_money and s.value_at_risk else None
         ),
         clv_days=format_number(clv_days if isinstance(clv_days, int | float) else 365, 0),
     )

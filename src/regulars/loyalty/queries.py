@@ -81,12 +81,13 @@ def stage_counts(snapshot: Snapshot, scope: Scope) -> dict[int, int]:
 
 
 def in_stage(snapshot: Snapshot, stage: int, scope: Scope) -> QuerySet[Standing]:
-    """A stage's customers in the scope, the most value at risk first (the
-    standing_stage_value index), with their customer and location."""
+    """A stage's customers in the scope, the most at stake first (``risk_score``, which
+    ranks across currencies; the standing_stage_risk index), with their customer and
+    location."""
     return (
         _in_scope(Standing.objects.filter(snapshot=snapshot, stage=stage), scope)
         .select_related("customer", "location", "snapshot")
-        .order_by("-value_at_risk", "id")
+        .order_by("-risk_score", "id")
     )
 
 

@@ -33,7 +33,7 @@ from regulars.core.localtime import local_today, zone
 from regulars.feedback.models import RECOVERY_OPEN, Recovery
 from regulars.loyalty.compute import Computed, Previous, compute
 from regulars.loyalty.models import RunStatus, Snapshot, Standing
-from regulars.loyalty.visits import main_currency, visit_chunks
+from regulars.loyalty.visits import currencies, visit_chunks
 from regulars.service.flow import ACTIVE, TicketKind
 from regulars.service.models import Ticket
 
@@ -68,6 +68,8 @@ COLUMNS = (
     "expected_spend",
     "value",
     "value_at_risk",
+    "risk_score",
+    "currency",
     "rfm",
 )
 
@@ -114,18 +116,18 @@ def take_snapshot(
     except IntegrityError:
         return None
     try:
-        currency = main_currency()
+        codes = currencies()
         offset = moment.astimezone(zone(business_zone())).utcoffset()
         result = compute(
-            visit_chunks(currency),
+            visit_chunks(codes),
             now=moment,
-            currency=currency,
+            codes=codes,
             previous=_previous(),
             dissatisfied=_dissatisfied_ids(),
             offset_s=int(offset.total_seconds()) if offset is not None else 0,
             history=history,
         )
-        _write(run, result)
+        _write(run, result, codes)
     except Exception as exc:  # any failure keeps the previous snapshot
         log.exception("loyalty snapshot %s failed", run.pk)
         _fail(run, _reason(exc))
@@ -217,7 +219,7 @@ def _ints_or_null(values: np.ndarray) -> list[int | None]:
 Cell = int | float | str | bool | None
 
 
-def _rows(run_id: int, r: Computed, lo: int, hi: int) -> list[tuple[Cell, ...]]:
+def _rows(run_id: int, r: Computed, codes: list[str], lo: int, hi: int) -> list[tuple[Cell, ...]]:
     s = slice(lo, hi)
     n = hi - lo
     columns: list[Sequence[Cell]] = [
@@ -243,6 +245,8 @@ def _rows(run_id: int, r: Computed, lo: int, hi: int) -> list[tuple[Cell, ...]]:
         _money(r.expected_spend[s]),
         _money(r.value[s]),
         _money(np.nan_to_num(r.value_at_risk[s])),
+        np.round(r.risk_score[s], 6).tolist(),
+        [codes[i] if i >= 0 else "" for i in r.currency_index[s].tolist()],
         r.rfm[s].tolist(),
     ]
     return list(zip(*columns, strict=True))
@@ -261,10 +265,10 @@ def _insert(rows: list[tuple[Cell, ...]]) -> None:
             cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)  # noqa: S608
 
 
-def _write(run: Snapshot, result: Computed) -> None:
+def _write(run: Snapshot, result: Computed, codes: list[str]) -> None:
     n = int(result.customer.size)
     for lo in range(0, n, WRITE_BATCH):
-        _insert(_rows(run.pk, result, lo, min(lo + WRITE_BATCH, n)))
+        _insert(_rows(run.pk, result, codes, lo, min(lo + WRITE_BATCH, n)))
     total = result.total_value
     with transaction.atomic():
         updated = Snapshot.objects.filter(pk=run.pk, status=RunStatus.RUNNING).update(

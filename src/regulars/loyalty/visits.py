@@ -4,9 +4,11 @@ Every customer's visits arrive in exactly one chunk, so per-customer figures (rh
 model inputs, cohorts) are computed chunk by chunk and memory stays bounded by the
 chunk size (about ``CUSTOMERS_PER_CHUNK`` customers' visits at a time), not by the
 visit table. Anonymous walk-ins (no customer) are left out. Times are UTC epoch
-seconds (int64); amounts are float in the business's main currency, NaN for a visit
-without an amount or in another currency (money is ``Decimal`` everywhere else; the
-models only need floats and the values written back are rounded to the cent).
+seconds (int64); amounts are floats, NaN for a visit without one, with the index of
+their currency in :func:`currencies` (−1 for none): a chain with shops in several
+countries keeps each customer's spend in their own currency (money is ``Decimal``
+everywhere else; the models only need floats and the values written back are rounded to
+the cent).
 """
 
 from __future__ import annotations
@@ -42,23 +44,31 @@ class VisitChunk:
     customer: IntArray
     at: IntArray
     amount: FloatArray
+    currency: IntArray
     location: IntArray
     local_offset: IntArray
 
 
-def main_currency() -> str:
-    """The currency most visits with an amount are in (ties: alphabetical); '' if none."""
-    row = (
+def currencies() -> list[str]:
+    """The currencies visits were paid in, the most used first (ties: alphabetical)."""
+    rows = (
         Visit.objects.exclude(currency="")
         .values("currency")
         .annotate(n=Count("id"))
         .order_by("-n", "currency")
-        .first()
     )
-    return str(row["currency"]) if row else ""
+    return [str(row["currency"]) for row in rows]
 
 
-def _select_sql() -> str:
+def main_currency() -> str:
+    """The currency most visits with an amount are in ('' when none)."""
+    codes = currencies()
+    return codes[0] if codes else ""
+
+
+def _select_sql(codes: list[str]) -> tuple[str, list[str]]:
+    """The query for one range of customers and its leading parameters (the currency
+    codes, mapped to their index in SQL so that no text crosses into Python per row)."""
     table = Visit._meta.db_table
     if connection.vendor == "postgresql":
         epoch = "CAST(FLOOR(EXTRACT(EPOCH FROM at)) AS BIGINT)"
@@ -66,11 +76,14 @@ def _select_sql() -> str:
     else:
         epoch = "CAST(strftime('%%s', at) AS INTEGER)"
         money = "CAST(amount AS REAL)"
+    whens = " ".join(f"WHEN %s THEN {i}" for i in range(len(codes)))
+    code = f"CASE currency {whens} ELSE -1 END" if codes else "-1"
     # Only our own table and column expressions are formatted in; values are parameters.
-    return (
-        f"SELECT customer_id, {epoch}, CASE WHEN currency = %s THEN {money} END, location_id "  # noqa: S608
+    sql = (
+        f"SELECT customer_id, {epoch}, {money}, {code}, location_id "  # noqa: S608
         f"FROM {table} WHERE customer_id >= %s AND customer_id < %s"
     )
+    return sql, list(codes)
 
 
 def _id_range() -> tuple[int, int] | None:
@@ -108,9 +121,10 @@ class Offsets:
 
 
 def visit_chunks(
-    currency: str, *, customers_per_chunk: int = CUSTOMERS_PER_CHUNK
+    codes: list[str], *, customers_per_chunk: int = CUSTOMERS_PER_CHUNK
 ) -> Iterator[VisitChunk]:
-    """Every customer's visits, chunk by chunk in ascending ranges of customer ids."""
+    """Every customer's visits, chunk by chunk in ascending ranges of customer ids;
+    ``codes`` are the currencies (:func:`currencies`) whose index each visit carries."""
     bounds = _id_range()
     if bounds is None:
         return
@@ -119,21 +133,22 @@ def visit_chunks(
     earliest = dates.order_by("at").first() or datetime.now(UTC)
     latest = dates.order_by("-at").first() or earliest
     offsets = Offsets(earliest, latest)
-    sql = _select_sql()
+    sql, leading = _select_sql(codes)
     for lo in range(first, last + 1, customers_per_chunk):
         hi = lo + customers_per_chunk
         parts: list[npt.NDArray[np.float64]] = []
         with connection.cursor() as cursor:
-            cursor.execute(sql, [currency, lo, hi])
+            cursor.execute(sql, [*leading, lo, hi])
             while rows := cursor.fetchmany(_FETCH):
-                parts.append(np.array(rows, dtype=np.float64).reshape(len(rows), 4))
+                parts.append(np.array(rows, dtype=np.float64).reshape(len(rows), 5))
         if not parts:
             continue
         block = np.concatenate(parts) if len(parts) > 1 else parts[0]
         del parts
         customer = block[:, 0].astype(np.int64)
         at = block[:, 1].astype(np.int64)
-        location = block[:, 3].astype(np.int64)
+        currency = block[:, 3].astype(np.int64)
+        location = block[:, 4].astype(np.int64)
         amount = np.ascontiguousarray(block[:, 2])
         del block
         yield VisitChunk(
@@ -142,6 +157,7 @@ def visit_chunks(
             customer=customer,
             at=at,
             amount=amount,
+            currency=currency,
             location=location,
             local_offset=offsets.of(location, at),
         )
