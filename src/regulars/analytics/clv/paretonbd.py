@@ -655,7 +655,8 @@ def _horizon(t: npt.ArrayLike) -> FloatArray:
 
 def _p_alive(fit: ParetoNBDFit, x: FloatArray, tx: FloatArray, age: FloatArray) -> FloatArray:
     alive, bracket = _log_bracket(fit.r, fit.alpha, fit.s, fit.beta, x, tx, age)
-    return np.asarray(np.minimum(np.exp(alive - bracket), 1.0), dtype=np.float64)
+    # Seen on the last day (or new today): no time to have left unseen, exactly 1.
+    return np.asarray(np.where(tx >= age, 1.0, np.minimum(np.exp(alive - bracket), 1.0)))
 
 
 def paretonbd_p_alive(
