@@ -80,7 +80,8 @@ def make_standing(
         "currency": snapshot.currency,
         **fields,
     }
-    # Ranked by what is at stake: one currency here, so the amount itself will do.
+    # Ranked by what is at stake: within one currency the amount itself will do (a test
+    # mixing currencies passes its own risk_score).
     values.setdefault("risk_score", float(values["value_at_risk"]) / 100)
     return Standing.objects.create(
         snapshot=snapshot,

@@ -10,13 +10,29 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.test import Client
 
 from regulars.core.permissions import POLICY, Capability, Role
 from regulars.customers.models import Customer
 from regulars.loyalty.models import RunStatus, Snapshot, Stage
 from tests.conftest import World
-from tests.factories import CustomerFactory
+from tests.factories import CustomerFactory, MembershipFactory, UserFactory
 from tests.loyalty.helpers import AS_OF, MONDAY_TO_FRIDAY, SATURDAY, make_snapshot, make_standing
+
+EUR_VALUES: dict[str, Any] = {
+    "total": 3210.5,
+    "currency": "EUR",
+    "edges": [0, 100, 500, 1000],
+    "counts": [2, 3, 1],
+    "top_decile_share": 0.42,
+}
+DKK_VALUES: dict[str, Any] = {
+    "total": 3100.0,
+    "currency": "DKK",
+    "edges": [0, 1000, 5000, 10000],
+    "counts": [0, 1, 0],
+    "top_decile_share": 1.0,
+}
 
 FIGURES: dict[str, Any] = {
     "horizon_days": 90,
@@ -66,13 +82,8 @@ FIGURES: dict[str, Any] = {
             [True, False, False, False],
         ],
     },
-    "value": {
-        "total": 3210.5,
-        "currency": "EUR",
-        "edges": [0, 100, 500, 1000],
-        "counts": [2, 3, 1],
-        "top_decile_share": 0.42,
-    },
+    "value": EUR_VALUES,
+    "values": [EUR_VALUES, DKK_VALUES],
     "holdout": {
         "split": "2026-08-22",
         "end": "2026-11-20",
@@ -101,8 +112,9 @@ def customer(name: str, world: World) -> Customer:
 
 @pytest.fixture
 def snapshot(world: World) -> Snapshot:
-    """Six customers: three at risk in Bologna (different values at risk), one at risk
-    in Copenhagen, one regular and one lapsed in Bologna."""
+    """Six customers: three at risk in Bologna (different values at risk, in euros), one
+    at risk in Copenhagen (in kroner: the largest amount, but less at stake than
+    Bruno's), one regular and one lapsed in Bologna."""
     run = make_snapshot(figures=FIGURES, total_value=Decimal("3210.50"), customers=6, visits=80)
     b = world.bologna
     make_standing(
@@ -147,7 +159,10 @@ def snapshot(world: World) -> Snapshot:
         customer("Dagmar Holm", world),
         stage=Stage.AT_RISK,
         location=world.copenhagen,
-        value_at_risk=Decimal("999.00"),
+        currency="DKK",
+        value=Decimal("3100.00"),
+        value_at_risk=Decimal("2500.00"),
+        risk_score=2.0,  # Bruno: 8.6, Anna: 1.2, Carla: 0.455
     )
     make_standing(run, customer("Elena Russo", world), stage=Stage.REGULAR, location=b)
     make_standing(run, customer("Franco Galli", world), stage=Stage.LAPSED, location=b)
@@ -281,6 +296,30 @@ def test_the_snapshot_says_when_and_how_it_was_taken_and_its_warnings(world: Wor
     assert "The snapshot noted something unusual (something_new_from_the_job)." in text
 
 
+def test_too_few_returning_customers_in_one_currency_is_said_with_its_currency(
+    world: World,
+) -> None:
+    make_snapshot(
+        warnings=[
+            {
+                "code": "thin_data",
+                "reasons": ["too_few_spend_customers"],
+                "currency": "DKK",
+                "customers": 180,
+                "repeat_customers": 40,
+            }
+        ]
+    )
+    html = world.client("owner").get("/loyalty/").content.decode()
+    warnings = re.search(r"data-warnings>(.*?)</div>", html, flags=re.DOTALL)
+    assert warnings is not None
+    expected = (
+        "Too few customers paying in DKK came back to estimate their value, so none is "
+        "shown for them."
+    )
+    assert re.findall(r"<li>([^<]*)</li>", warnings.group(1)) == [expected]
+
+
 def test_an_old_snapshot_without_figures_still_renders(world: World) -> None:
     run = make_snapshot(figures={})
     make_standing(run, CustomerFactory(), stage=Stage.AT_RISK, location=world.bologna)
@@ -325,14 +364,47 @@ def test_who_to_check_on_says_the_rhythm_absence_and_figures(
 
 def test_the_owner_filters_who_to_check_on_by_location(world: World, snapshot: Snapshot) -> None:
     client = world.client("owner")
-    assert names_in(client.get("/loyalty/").content.decode()) == [
-        "Dagmar Holm",
-        "Bruno Verdi",
-        "Anna Bianchi",
-        "Carla Neri",
-    ]
+    assert "Dagmar Holm" in names_in(client.get("/loyalty/").content.decode())
     html = client.get("/loyalty/", {"location": world.copenhagen.pk}).content.decode()
     assert names_in(html) == ["Dagmar Holm"]
+
+
+def test_who_to_check_on_ranks_by_what_is_at_stake_across_currencies(
+    world: World, snapshot: Snapshot
+) -> None:
+    # Dagmar's DKK 2,500 is the largest amount, but two typical years of a customer in
+    # kroner: less at stake than Bruno's €860 (8.6 typical years in euros).
+    client = world.client("owner")
+    expected = ["Bruno Verdi", "Dagmar Holm", "Anna Bianchi", "Carla Neri"]
+    assert names_in(client.get("/loyalty/").content.decode()) == expected
+    assert names_in(client.get("/loyalty/stage/at_risk/").content.decode()) == expected
+
+
+def value_at_risk_by_name(html: str) -> dict[str, str]:
+    table = re.search(r'data-table="customers">(.*?)</table>', html, flags=re.DOTALL)
+    assert table is not None, "no customer table"
+    return dict(
+        re.findall(
+            r'<th scope="row"><a[^>]*>([^<]+)</a>.*?data-value-at-risk>([^<]*)<',
+            table.group(1),
+            flags=re.DOTALL,
+        )
+    )
+
+
+@pytest.mark.parametrize("path", ["/loyalty/", "/loyalty/stage/at_risk/"])
+def test_money_in_the_lists_is_in_each_customers_own_currency(
+    world: World, snapshot: Snapshot, path: str
+) -> None:
+    html = world.client("owner").get(path).content.decode()
+    assert value_at_risk_by_name(html) == {
+        "Bruno Verdi": "€860.00",
+        "Dagmar Holm": "DKK2,500.00",
+        "Anna Bianchi": "€120.00",
+        "Carla Neri": "€45.50",
+    }
+    danish = world.client("owner").get(path, HTTP_ACCEPT_LANGUAGE="da").content.decode()
+    assert value_at_risk_by_name(danish)["Dagmar Holm"] == "2.500,00\xa0kr."
 
 
 def test_each_stage_links_to_the_list_of_its_customers(world: World, snapshot: Snapshot) -> None:
@@ -389,12 +461,13 @@ def test_the_charts_come_with_their_accessible_tables(world: World, snapshot: Sn
     for caption in (
         "Customers in each stage",
         "Share of each month&#x27;s new customers still coming, month by month",
-        "Customers by their value over the coming year",
+        "Customers by their value over the coming year, in EUR",
+        "Customers by their value over the coming year, in DKK",
         "A visit in those days: predicted against what happened",
         "Repeat visits in the held-out period: predicted against actual",
     ):
         assert f'<table class="visually-hidden"><caption>{caption}</caption>' in html, caption
-    assert html.count('role="img"') == 5
+    assert html.count('role="img"') == 6
 
 
 def test_the_moves_that_matter_are_highlighted(world: World, snapshot: Snapshot) -> None:
@@ -460,24 +533,140 @@ def test_cohort_curves_leave_the_months_still_to_come_empty(
     assert "Oct 2026" in table.group(1)
 
 
-def test_the_value_of_the_customer_base_is_money_for_those_who_may_see_it(
+def value_blocks(html: str) -> dict[str, dict[str, Any]]:
+    """Each currency's block of the value section: its total, top-tenth share and bands."""
+    section = re.search(r'data-section="value">(.*?)</section>', html, flags=re.DOTALL)
+    assert section is not None, "no value section"
+    blocks = {}
+    parts = re.split(r'data-value-currency="([A-Z]{3})"', section.group(1))
+    for currency, part in zip(parts[1::2], parts[2::2], strict=True):
+        total = re.search(r"data-total-value>([^<]*)<", part)
+        top = re.search(r"data-top-decile>([^<]*)<", part)
+        bands = re.search(r'data-table="value">(.*?)</table>', part, flags=re.DOTALL)
+        blocks[currency] = {
+            "total": total.group(1) if total else None,
+            "top": top.group(1) if top else None,
+            "bands": re.findall(
+                r'<th scope="row">([^<]+)</th><td class="num">(\d+)</td>', bands.group(1)
+            )
+            if bands
+            else None,
+        }
+    return blocks
+
+
+def test_the_value_of_the_customer_base_is_shown_in_each_currency(
     world: World, snapshot: Snapshot
 ) -> None:
     html = world.client("owner").get("/loyalty/").content.decode()
-    assert re.search(r"data-total-value>€3,210.50<", html)
-    assert "data-top-decile>42%<" in html
-    manager = world.client("manager").get("/loyalty/").content.decode()
-    # Bologna only: the values of Bologna's customers (5 × €420).
-    assert re.search(r"data-total-value>€2,100.00<", manager)
-    bands = re.search(r'data-table="value">(.*?)</table>', manager, flags=re.DOTALL)
-    assert bands is not None
-    assert re.findall(
-        r'<th scope="row">([^<]+)</th><td class="num">(\d+)</td>', bands.group(1)
-    ) == [
+    blocks = value_blocks(html)
+    assert list(blocks) == ["EUR", "DKK"]  # the main currency first
+    assert blocks["EUR"] == {
+        "total": "€3,210.50",
+        "top": "42%",
+        "bands": [("€0.00 – €100.00", "2"), ("€100.00 – €500.00", "3"), ("€500.00 or more", "1")],
+    }
+    assert blocks["DKK"] == {
+        "total": "DKK3,100.00",
+        "top": "100%",
+        "bands": [
+            ("DKK0.00 – DKK1,000.00", "0"),
+            ("DKK1,000.00 – DKK5,000.00", "1"),
+            ("DKK5,000.00 or more", "0"),
+        ],
+    }
+    assert '<h3 id="value-EUR-heading">Euro (EUR)</h3>' in html
+    assert '<h3 id="value-DKK-heading">Danish Krone (DKK)</h3>' in html
+    assert "amounts in different currencies are never added up" in html
+    assert "6,310.50" not in html  # euros and kroner are never added up
+
+
+def test_a_manager_sees_the_value_of_their_locations_customers_in_their_currency(
+    world: World, snapshot: Snapshot
+) -> None:
+    blocks = value_blocks(world.client("manager").get("/loyalty/").content.decode())
+    # Bologna only: the values of Bologna's customers (5 × €420), counted from them;
+    # nobody there pays in kroner, so no block in kroner.
+    assert blocks == {
+        "EUR": {
+            "total": "€2,100.00",
+            "top": None,  # the business's top tenth, not shown for one location
+            "bands": [
+                ("€0.00 – €100.00", "0"),
+                ("€100.00 – €500.00", "5"),
+                ("€500.00 or more", "0"),
+            ],
+        }
+    }
+
+
+def test_a_manager_of_copenhagen_sees_only_the_value_in_kroner(
+    world: World, snapshot: Snapshot
+) -> None:
+    dane = UserFactory(username="dane")
+    MembershipFactory(user=dane, location=world.copenhagen, role="manager")
+    client = Client()
+    client.force_login(dane)
+    html = client.get("/loyalty/").content.decode()
+    assert value_blocks(html) == {
+        "DKK": {
+            "total": "DKK3,100.00",
+            "top": None,
+            "bands": [
+                ("DKK0.00 – DKK1,000.00", "0"),
+                ("DKK1,000.00 – DKK5,000.00", "1"),
+                ("DKK5,000.00 or more", "0"),
+            ],
+        }
+    }
+    assert "€" not in html
+    # Headed by its currency (the business has two), with nothing to tell apart.
+    assert '<h3 id="value-DKK-heading">Danish Krone (DKK)</h3>' in html
+    assert "never added up" not in html
+
+
+def test_a_location_with_customers_paying_in_two_currencies_gets_a_block_for_each(
+    world: World, snapshot: Snapshot
+) -> None:
+    # A Danish regular of Bologna who pays in kroner: valued in kroner, never in euros.
+    make_standing(
+        snapshot,
+        customer("Søren Lund", world),
+        location=world.bologna,
+        currency="DKK",
+        value=Decimal("600.00"),
+    )
+    blocks = value_blocks(world.client("manager").get("/loyalty/").content.decode())
+    assert list(blocks) == ["EUR", "DKK"]
+    assert blocks["EUR"]["total"] == "€2,100.00"
+    assert blocks["DKK"]["total"] == "DKK600.00"
+    assert blocks["DKK"]["bands"] == [
+        ("DKK0.00 – DKK1,000.00", "1"),
+        ("DKK1,000.00 – DKK5,000.00", "0"),
+        ("DKK5,000.00 or more", "0"),
+    ]
+
+
+def test_an_older_snapshot_with_one_currency_still_shows_its_value(world: World) -> None:
+    # Taken before customers had a currency of their own: one "value", blank currencies.
+    run = make_snapshot(figures={"clv_days": 365, "value": EUR_VALUES})
+    for name in ("Anna Bianchi", "Bruno Verdi"):
+        make_standing(run, customer(name, world), location=world.bologna, currency="")
+    blocks = value_blocks(world.client("manager").get("/loyalty/").content.decode())
+    assert blocks["EUR"]["total"] == "€840.00"
+    assert blocks["EUR"]["bands"] == [
         ("€0.00 – €100.00", "0"),
-        ("€100.00 – €500.00", "5"),
+        ("€100.00 – €500.00", "2"),
         ("€500.00 or more", "0"),
     ]
+
+
+def test_without_values_the_section_says_why(world: World) -> None:
+    run = make_snapshot(figures={"clv_days": 365, "value": None, "values": []})
+    make_standing(run, customer("Anna Bianchi", world), location=world.bologna, value=None)
+    html = world.client("owner").get("/loyalty/").content.decode()
+    assert "No values in this snapshot" in html
+    assert "data-value-currency" not in html
 
 
 def test_without_the_right_to_see_money_no_amount_is_shown(

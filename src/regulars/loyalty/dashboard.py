@@ -7,16 +7,19 @@ locations (``loyalty.queries``) and formats them for the reader's locale.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
+from babel.numbers import get_currency_name
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
 from regulars.core.charts import bar_chart, line_chart
-from regulars.core.numbers import format_number, format_share
+from regulars.core.numbers import active_locale, format_number, format_share
 from regulars.loyalty import queries
 from regulars.loyalty.display import (
     STAGE_KEYS,
@@ -38,6 +41,8 @@ from regulars.loyalty.models import Snapshot, Stage
 COHORTS_CHARTED = 6  # lines in the retention chart (one per colour and dash) ...
 COHORTS_SPACING = 2  # ... for every second monthly cohort, the newest first
 COHORTS_LISTED = 24  # the table under the chart goes back two years
+
+CURRENCY_CODE = re.compile(r"[A-Z]{3}")
 
 FIRST_SEEN = "none"  # the flows' "from" of customers not in the previous snapshot
 SLIPPING = frozenset({Stage.AT_RISK, Stage.LAPSED})
@@ -281,24 +286,66 @@ def cohorts(snapshot: Snapshot) -> Cohorts | None:
 
 
 @dataclass(frozen=True)
-class Value:
+class CurrencyValue:
+    """The value of the customers valued in one currency, every amount in it."""
+
+    currency: str
+    name: str  # "Danish Krone (DKK)" in the reader's language
     total: str
     chart: SafeString | None
     rows: list[tuple[str, str]]
-    top_decile: str
+    top_decile: str  # "" outside the whole business
+
+
+@dataclass(frozen=True)
+class Value:
+    blocks: list[CurrencyValue]  # the main currency first
+    several: bool  # the business values its customers in more than one currency: each
+    # block is headed by its currency, also when only one is in view
     clv_days: str
 
 
-def value(snapshot: Snapshot, reader: Reader) -> Value | None:
-    """The value of the customer base and its distribution, for a reader who may see
-    money at every location in view (None otherwise, or when the run has no values)."""
-    if not reader.money:
-        return None
+def _stored_values(snapshot: Snapshot) -> list[tuple[str, dict[str, Any]]]:
+    """(currency, figures) of each currency the snapshot valued customers in, the main
+    one first: ``figures["values"]``, or for a snapshot taken before customers had
+    their own currency the one ``figures["value"]`` (possibly empty) in the snapshot's
+    currency. Anything but a 3-letter code is left out (it also names the chart's id)."""
     figures = as_dict(snapshot.figures)
-    stored = as_dict(figures.get("value"))
-    currency = str(stored.get("currency") or snapshot.currency or "")
-    total = queries.total_value(snapshot, reader.scope)
-    if total is None or not currency:
+    listed = figures.get("values")
+    stored = (
+        [as_dict(v) for v in listed]
+        if isinstance(listed, list)
+        else [as_dict(figures.get("value"))]
+    )
+    out: list[tuple[str, dict[str, Any]]] = []
+    for one in stored:
+        currency = str(one.get("currency") or snapshot.currency or "")
+        if CURRENCY_CODE.fullmatch(currency) and all(currency != seen for seen, _one in out):
+            out.append((currency, one))
+    return out
+
+
+def _currency_name(currency: str) -> str:
+    """ "Danish Krone (DKK)" in the reader's language (the code alone for one babel does
+    not know)."""
+    name = str(get_currency_name(currency, locale=active_locale()))
+    if name == currency:
+        return currency
+    return f"{name[:1].upper()}{name[1:]} ({currency})"
+
+
+def _currency_value(
+    snapshot: Snapshot, reader: Reader, currency: str, stored: dict[str, Any]
+) -> CurrencyValue | None:
+    """One currency's block; None when no customer in view has a value in it. The whole
+    business reads the stored figures; a narrower view counts its standings in that
+    currency."""
+    total: Decimal | float | None = (
+        as_number(stored.get("total")) if reader.whole_business else None
+    )
+    if total is None:
+        total = queries.total_value(snapshot, reader.scope, currency=currency)
+    if total is None:
         return None
     edges = [e for e in (as_number(x) for x in as_list(stored.get("edges"))) if e is not None]
     counts = [as_int(c) for c in as_list(stored.get("counts"))]
@@ -306,17 +353,19 @@ def value(snapshot: Snapshot, reader: Reader) -> Value | None:
     rows: list[tuple[str, str]] = []
     if len(edges) >= 2 and len(counts) == len(edges) - 1:
         if not reader.whole_business:
-            counts = queries.value_counts(snapshot, edges, reader.scope)
+            counts = queries.value_counts(snapshot, edges, reader.scope, currency=currency)
         # Each band by where it starts: short labels that fit under every bar (the
         # table below the chart gives each band in full).
         chart = bar_chart(
             [format_number(lo, 0) for lo in edges[:-1]],
             counts,
-            title=_("Customers by their value over the coming year"),
+            title=_("Customers by their value over the coming year, in %(currency)s")
+            % {"currency": currency},
             unit=_("customers"),
             x_label=_("Value from (%(currency)s)") % {"currency": currency},
             width=800,
             value_format=lambda v: format_number(v, 0),
+            chart_id=f"chart-value-{currency.lower()}",
         )
         last = len(counts) - 1
         rows = [
@@ -329,12 +378,35 @@ def value(snapshot: Snapshot, reader: Reader) -> Value | None:
             for i, (lo, hi, n) in enumerate(zip(edges, edges[1:], counts, strict=False))
         ]
     top = as_number(stored.get("top_decile_share")) if reader.whole_business else None
-    clv_days = as_number(figures.get("clv_days"))
-    return Value(
+    return CurrencyValue(
+        currency=currency,
+        name=_currency_name(currency),
         total=money(total, currency),
         chart=chart,
         rows=rows,
         top_decile=format_share(top),
+    )
+
+
+def value(snapshot: Snapshot, reader: Reader) -> Value | None:
+    """The value of the customer base and its distribution, one block per currency
+    (amounts of different currencies are never added), for a reader who may see money
+    at every location in view (None otherwise, or when no customer in view has a
+    value)."""
+    if not reader.money:
+        return None
+    stored = _stored_values(snapshot)
+    blocks = [
+        block
+        for currency, one in stored
+        if (block := _currency_value(snapshot, reader, currency, one)) is not None
+    ]
+    if not blocks:
+        return None
+    clv_days = as_number(as_dict(snapshot.figures).get("clv_days"))
+    return Value(
+        blocks=blocks,
+        several=len(stored) > 1,
         clv_days=format_number(clv_days or 365, 0),
     )
 

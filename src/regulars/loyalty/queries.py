@@ -91,20 +91,36 @@ def in_stage(snapshot: Snapshot, stage: int, scope: Scope) -> QuerySet[Standing]
     )
 
 
-def total_value(snapshot: Snapshot, scope: Scope) -> Decimal | None:
-    """The summed value of the scope's customers (None when the run has no values)."""
-    if scope is None and snapshot.total_value is not None:
-        return snapshot.total_value
+def _valued_in(snapshot: Snapshot, scope: Scope, currency: str) -> QuerySet[Standing]:
+    """The scope's standings valued in ``currency``. A snapshot taken before each
+    customer had a currency of their own left it blank, every amount in the snapshot's
+    currency; in a newer one a blank currency means nothing is known of the customer's
+    spend (no value), so counting blanks in the snapshot's currency adds nothing there."""
     rows = _in_scope(Standing.objects.filter(snapshot=snapshot), scope)
+    if currency == snapshot.currency:
+        return rows.filter(Q(currency=currency) | Q(currency=""))
+    return rows.filter(currency=currency)
+
+
+def total_value(snapshot: Snapshot, scope: Scope, *, currency: str) -> Decimal | None:
+    """The summed value of the scope's customers valued in ``currency`` (amounts of
+    different currencies are never added); None when none of them has a value. One
+    query, none for the whole business in the snapshot's (main) currency."""
+    if scope is None and currency == snapshot.currency and snapshot.total_value is not None:
+        return snapshot.total_value
+    rows = _valued_in(snapshot, scope, currency)
     total: Decimal | None = rows.order_by().aggregate(total=Sum("value"))["total"]
     return total
 
 
-def value_counts(snapshot: Snapshot, edges: Sequence[float], scope: Scope) -> list[int]:
-    """How many of the scope's customers have a value in each band ``edges[i]`` ≤ v <
-    ``edges[i + 1]``, the first band open below and the last open above (as the
-    snapshot job counts the whole business, its top edge being a high quantile); one
-    query. Customers without a value are not counted."""
+def value_counts(
+    snapshot: Snapshot, edges: Sequence[float], scope: Scope, *, currency: str
+) -> list[int]:
+    """How many of the scope's customers valued in ``currency`` have a value in each
+    band ``edges[i]`` ≤ v < ``edges[i + 1]`` (edges in that currency), the first band
+    open below and the last open above (as the snapshot job counts the whole business,
+    its top edge being a high quantile); one query. Customers without a value are not
+    counted."""
     if len(edges) < 2:
         return []
     bounds = [Decimal(str(edge)) for edge in edges]
@@ -117,8 +133,7 @@ def value_counts(snapshot: Snapshot, edges: Sequence[float], scope: Scope) -> li
         if i < bands - 1:
             band &= Q(value__lt=bounds[i + 1])
         aggregates[f"band{i}"] = Count("id", filter=band)
-    rows = _in_scope(Standing.objects.filter(snapshot=snapshot), scope)
-    counted = rows.order_by().aggregate(**aggregates)
+    counted = _valued_in(snapshot, scope, currency).order_by().aggregate(**aggregates)
     return [int(counted[f"band{i}"]) for i in range(bands)]
 
 

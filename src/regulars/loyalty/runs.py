@@ -25,6 +25,12 @@ def warning_text(warning: Any) -> str:
     count = as_int(w.get("count"))
     number = format_number(count, 0)
     if code == "thin_data":
+        currency = str(w.get("currency") or "")
+        if currency:  # the spend of one currency's customers, fitted on its own
+            return _(
+                "Too few customers paying in %(currency)s came back to estimate their value, "
+                "so none is shown for them."
+            ) % {"currency": currency}
         few_spenders = _("few visits with an amount")
         short = _("a short history of visits")
         reasons = {
