@@ -533,7 +533,8 @@ def _spend_and_value(
         )
     if fits:
         parameters["gammagamma"] = fits
-    return spend, value
+    # To the cent, as stored: totals over the standings then equal the stored figures.
+    return np.round(spend, 2), np.round(value, 2)
 
 
 def compute(

@@ -80,7 +80,8 @@ def customer_rows(standings: Iterable[Standing], reader: Reader) -> list[Custome
                 overdue=overdue_ratio_phrase(s.overdue_ratio) if s.overdue else "",
                 p_alive=format_share(s.p_alive),
                 value_at_risk=(
-                    money(s.value_at_risk, s.currency or s.snapshot.currency)
+                    # Blank currency: nothing is known of their spend (an empty cell).
+                    (money(s.value_at_risk, s.currency) if s.currency else "")
                     if reader.money_for(s.location_id)
                     else None
                 ),
