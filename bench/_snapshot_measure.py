@@ -134,6 +134,7 @@ def _instrument() -> Phases:
     phases = Phases()
     for module, name, label in (
         (s, "main_currency", "main_currency"),
+        (s, "currencies", "currencies"),
         (s, "_previous", "previous_stages"),
         (s, "_dissatisfied_ids", "dissatisfied"),
         (s, "compute", "compute"),
