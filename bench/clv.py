@@ -123,6 +123,17 @@ def _total_loglik(model: Model, params: dict[str, float], data: dict[str, np.nda
     return float(np.sum(per_customer))
 
 
+LOGLIK_ROUNDING = 1e-12
+"""Relative difference of two total log-likelihoods below which they count as equal:
+sums over a million customers carry rounding of this order."""
+
+
+def _verdict(ours: float, theirs: float) -> str:
+    if abs(ours - theirs) <= LOGLIK_ROUNDING * abs(ours):
+        return "equal within rounding"
+    return "ours nearer the optimum" if ours > theirs else "lifetimes nearer the optimum"
+
+
 def compare(
     model: Model,
     data: dict[str, np.ndarray],
@@ -167,25 +178,28 @@ def compare(
         loglik_ours=at_ours,
         loglik_reference=at_theirs,
         loglik_gain=at_ours - at_theirs,
+        loglik_verdict=_verdict(at_ours, at_theirs),
         reference_objective_gain=theirs["objective_own"] - theirs["objective_ours"],
     )
     predictions: dict[str, Any] = {}
     for key, ours_values in ours_predictions.items():
         floor = 1e-12 if key == "p_alive" else 1e-9
-        predictions[key] = {
-            "same_params_max_abs": float(
-                np.max(np.abs(ours_values - reference_predictions[f"{key}_ours"]))
-            ),
-            "same_params_max_rel": _largest_relative(
-                ours_values, reference_predictions[f"{key}_ours"], floor
-            ),
-            "own_fits_max_abs": float(
-                np.max(np.abs(ours_values - reference_predictions[f"{key}_own"]))
-            ),
-            "own_fits_max_rel": _largest_relative(
-                ours_values, reference_predictions[f"{key}_own"], floor
-            ),
-        }
+        entry: dict[str, Any] = {"ours_nonfinite": int(np.sum(~np.isfinite(ours_values)))}
+        for side, suffix in (("same_params", "ours"), ("own_fits", "own")):
+            theirs_values = reference_predictions[f"{key}_{suffix}"]
+            # lifetimes returns NaN for some customers (overflowing powers): counted,
+            # and the differences are taken over the customers both sides give a value.
+            finite = np.isfinite(theirs_values) & np.isfinite(ours_values)
+            entry[f"{side}_reference_nonfinite"] = int(np.sum(~np.isfinite(theirs_values)))
+            entry[f"{side}_max_abs"] = (
+                float(np.max(np.abs(ours_values[finite] - theirs_values[finite])))
+                if finite.any()
+                else None
+            )
+            entry[f"{side}_max_rel"] = _largest_relative(
+                ours_values[finite], theirs_values[finite], floor
+            )
+        predictions[key] = entry
     compared["predictions"] = predictions
     return compared
 
@@ -296,15 +310,23 @@ def _report(measurements: list[Measurement], models: tuple[Model, ...]) -> None:
             print(f"  reference missing: {m.missing}")
             continue
         print(
-            f"  log-likelihood ours − lifetimes' at their fits: {c['loglik_gain']:+.3g} "
-            f"(lifetimes' own objective, lower is better: ours "
-            f"{c['reference_objective_gain']:+.3g} better)"
+            f"  total log-likelihood ours − lifetimes', each at its fit: "
+            f"{c['loglik_gain']:+.3g} ({c['loglik_verdict']}; lifetimes' own objective at its fit − at "
+            f"ours: {c['reference_objective_gain']:+.3g}, positive: ours lower)"
         )
         for key, p in c["predictions"].items():
+            nonfinite = p["same_params_reference_nonfinite"], p["own_fits_reference_nonfinite"]
             print(
                 f"  {key}: same parameters max abs {p['same_params_max_abs']:.2g}, max rel "
                 f"{p['same_params_max_rel']:.2g}; each its own fit max abs "
                 f"{p['own_fits_max_abs']:.2g}, max rel {p['own_fits_max_rel']:.2g}"
+                + (
+                    f"; lifetimes gave NaN or ±inf for {nonfinite[0]:,} / {nonfinite[1]:,}"
+                    " customers (left out)"
+                    if any(nonfinite)
+                    else ""
+                )
+                + (f"; ours not finite for {p['ours_nonfinite']:,}" if p["ours_nonfinite"] else "")
             )
 
 

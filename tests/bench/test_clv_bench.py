@@ -92,6 +92,7 @@ def test_the_comparison_names_the_largest_parameter_difference_and_compares_pred
         "visits_ours": np.full(2_000, 2.0),
         "visits_own": np.full(2_000, 2.002),
     }
+    reference_predictions["visits_own"][:3] = np.nan  # as lifetimes' Pareto/NBD gives
     measurement = Measurement("bgnbd", 2_000, ours, theirs)
     measurement.compared = compare(
         model,
@@ -107,7 +108,11 @@ def test_the_comparison_names_the_largest_parameter_difference_and_compares_pred
     assert compared["loglik_gain"] > 0  # ours is the maximum, theirs a step away from it
     assert compared["reference_objective_gain"] == pytest.approx(0.25)
     assert compared["predictions"]["p_alive"]["same_params_max_abs"] == pytest.approx(1e-9)
-    assert compared["predictions"]["visits"]["own_fits_max_rel"] == pytest.approx(0.002 / 2.002)
+    visits = compared["predictions"]["visits"]
+    assert visits["own_fits_max_rel"] == pytest.approx(0.002 / 2.002)
+    assert visits["own_fits_reference_nonfinite"] == 3
+    assert visits["same_params_reference_nonfinite"] == 0
+    assert compared["loglik_verdict"] == "ours nearer the optimum"
     result = figures([measurement], (model,))
     assert result["bgnbd_speedup"]["value"] == 10.0
     assert result["bgnbd_speedup"]["met"] is False  # 10× against a target of 15×
