@@ -214,3 +214,14 @@ def test_tabulated_log_odds_equal_those_taken_customer_by_customer() -> None:
         )
     np.testing.assert_allclose(tabulated, direct, rtol=1e-12, atol=1e-12)
     assert bgnbd._tabulated_log_odds(fit, x, tx + 0.5 * (x > 0), T + 0.5) is None
+
+
+def test_spends_group_as_numpy_groups_them_when_every_customer_has_spend() -> None:
+    x, m = simulate_gammagamma(3_000, p=6.0, q=4.0, v=15.0, seed=3)
+    m = np.round(m, 1)
+    grouped = group_rows((x, m), np.ones(len(x)))
+    expected, counts = np.unique(np.column_stack([x, m]), axis=0, return_counts=True)
+    np.testing.assert_array_equal(np.column_stack(grouped.columns), expected)
+    np.testing.assert_array_equal(grouped.weights, counts)
+    fitted = fit_gammagamma(x, m)
+    assert fitted.n_distinct == len(expected)

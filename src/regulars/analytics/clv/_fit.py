@@ -208,11 +208,12 @@ def _column_code(column: FloatArray) -> tuple[npt.NDArray[np.uint64], int]:
     if high - low < 2.0**53 and np.all(column == np.floor(column)):
         code = (column - low).astype(np.uint64)
         return code, int(high - low).bit_length()
-    bits = (column + 0.0).view(np.uint64)
-    negative = (bits >> np.uint64(63)).astype(bool)
-    code = np.where(negative, ~bits, bits | np.uint64(1 << 63))
-    smallest = code.min()
-    code -= smallest
+    code = (column + 0.0).view(np.uint64)
+    if low < 0:
+        negative = (code >> np.uint64(63)).astype(bool)
+        code = np.where(negative, ~code, code | np.uint64(1 << 63))
+    # Non-negative floats (spends, say) order as their bit patterns already.
+    code -= code.min()
     return code, int(code.max()).bit_length()
 
 

@@ -266,7 +266,10 @@ def fit_gammagamma(
     used = (x > 0) & (spend > 0) & (w > 0)
     if not np.any(used):
         raise ValueError("Gamma-Gamma needs a customer with a repeat visit and positive spend")
-    grouped = group_rows((x[used], spend[used]), w[used])
+    everyone = bool(used.all())  # the usual case: no copies of a million rows then
+    grouped = group_rows(
+        (x, spend) if everyone else (x[used], spend[used]), w if everyone else w[used]
+    )
     gx, gm = grouped.columns
     gw = grouped.weights
     freqs, inverse = codes(gx)
