@@ -5,8 +5,8 @@ model ``REPEAT`` times and predicts for every customer ``REPEAT`` times (P(alive
 expected visits in the next 30 days for the visit models, expected spend per visit for
 Gamma-Gamma), each call timed on its own; then writes the last predictions to
 ``OUT.npz`` and prints one JSON line: the fitted parameters, their standard errors, the
-times, and the process's resident memory after loading (imports and data) and at its
-peak (``ru_maxrss``, the same measure as the reference's child, ``_clv_lifetimes``).
+times, and the process's peak resident memory after loading (imports and data) and at
+the end (``_clv_lifetimes.peak_mib``, the measure the reference's child uses too).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from bench._clv_data import HORIZON_DAYS, MODELS
-from bench.common import peak_rss_mb
+from bench._clv_lifetimes import peak_mib
 
 Arrays = dict[str, np.ndarray]
 
@@ -59,10 +59,10 @@ def main(argv: list[str]) -> int:
 
     with np.load(data_path) as stored:
         data = {name: stored[name] for name in stored.files}
-    loaded = peak_rss_mb()
+    loaded = peak_mib()
     fit, fit_s = _timed(lambda: _fit(model, clv, data), repeat)
     predictions, predict_s = _timed(lambda: _predict(model, clv, fit, data), repeat)
-    peak = peak_rss_mb()
+    peak = peak_mib()
     np.savez(out_path, **predictions)
     names = next(spec.params for spec in MODELS if spec.name == model)
     params = {name: float(getattr(fit, name)) for name in names}

@@ -15,8 +15,9 @@ Each (model, size) runs in two fresh child processes on the same arrays (a tempo
 a venv the benchmark builds with ``setuptools<81`` and ``lifetimes==0.11.3``;
 ``lifetimes`` never enters our venv or lock file). Each child loads the arrays, fits
 and predicts (P(alive) and expected visits in the next 30 days; expected spend per
-visit), times every call, and reports its peak resident memory (``ru_maxrss``: the
-whole process — interpreter, libraries, the arrays — measured the same way in both).
+visit), times every call, and reports its peak resident memory (``VmHWM``: the whole
+process — interpreter, libraries, the arrays — measured the same way in both; not
+``ru_maxrss``, which Linux carries over from the parent into a child).
 Ours: median of 5 fits and 5 predictions (3 at 1,000,000; 3 with ``--quick``). The
 reference: median of 3 (1 with ``--quick``), except Pareto/NBD from 100,000 customers
 on: a single run (minutes each). Both use penalizer 0 and each its own convergence
