@@ -10,6 +10,7 @@ penalty's strength does not depend on how many customers a business has.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -136,9 +137,12 @@ def distinct_rows(columns: Sequence[FloatArray]) -> tuple[tuple[FloatArray, ...]
             ordered = key[order]
             changed |= ordered[1:] != ordered[:-1]
         starts[1:] = changed
+    del keys  # tens of MB for a million rows; the rest needs the order only
     first = order[starts]
+    ranks = np.cumsum(starts, dtype=np.intp)
+    ranks -= 1
     inverse = np.empty(n, dtype=np.intp)
-    inverse[order] = np.cumsum(starts) - 1
+    inverse[order] = ranks
     return tuple(c[first] for c in columns), inverse
 
 
@@ -227,7 +231,9 @@ def _packed_keys(columns: Sequence[FloatArray]) -> list[tuple[npt.NDArray[np.uin
             continue  # a constant column orders nothing
         if packed and packed[-1][1] + width <= 64:
             key, used = packed[-1]
-            packed[-1] = (key | (code << np.uint64(used)), used + width)
+            code <<= np.uint64(used)  # in place: the code is a fresh array
+            code |= key
+            packed[-1] = (code, used + width)
         else:
             packed.append((code, width))
     if not packed:
@@ -244,12 +250,20 @@ def _radix_order(keys: Sequence[tuple[npt.NDArray[np.uint64], int]]) -> IntArray
     order: IntArray | None = None
     for key, width in reversed(keys):
         for shift in range(0, width, _DIGIT_BITS):
-            digit = (key >> np.uint64(shift)).astype(np.uint16)
+            digit = _digit(key, shift // _DIGIT_BITS)
             if order is not None:
                 digit = digit[order]
             step = np.argsort(digit, kind="stable")
             order = step if order is None else order[step]
     return order if order is not None else np.arange(n, dtype=np.intp)
+
+
+def _digit(key: npt.NDArray[np.uint64], index: int) -> npt.NDArray[np.uint16]:
+    """The ``index``-th 16-bit digit of every key (0: the least significant): on a
+    little-endian machine a strided view of the keys' memory, no copy and no pass."""
+    if sys.byteorder == "little" and key.flags.c_contiguous:
+        return key.view(np.uint16)[index::4]
+    return (key >> np.uint64(_DIGIT_BITS * index)).astype(np.uint16)
 
 
 # --- optimisation ---------------------------------------------------------------------------

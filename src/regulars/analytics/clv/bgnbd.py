@@ -260,7 +260,7 @@ def _second_order(data: _Data, penalizer: float) -> SecondOrder:
     return _Likelihood(data, penalizer).second_order
 
 
-_SCRATCH = 12
+_SCRATCH = 9
 
 
 class _Likelihood:
@@ -322,7 +322,7 @@ class _Likelihood:
         # Repeat rows: softplus(d), d the log-odds of "dropped after the last visit". Sums
         # over rows of one frequency come from runs (rows are sorted by x).
         w, runs = data.weights, data.x_starts
-        rx, gap, d, e, one_e, w_one, ws, inv_T, inv_tx, inv_gap, u, tmp = self.scratch
+        rx, gap, d, e, w_one, ws, inv_gap, u, tmp = self.scratch
         inv_bx = 1.0 / (b + np.maximum(f, 1.0) - 1.0)  # per frequency; x = 0 unused
         run_inv_bx = inv_bx[data.x_runs]
         np.add(data.x, r, out=rx)
@@ -339,15 +339,15 @@ class _Likelihood:
         loglik += dot(w, tmp)
         np.log1p(e, out=tmp)
         loglik += dot(w, tmp)
-        np.add(e, 1.0, out=one_e)
-        np.divide(w, one_e, out=w_one)
+        np.add(e, 1.0, out=tmp)
+        np.divide(w, tmp, out=w_one)
         # w·expit(d): w·e/(1+e) below 0, w/(1+e) above (sign(d) is 1 there, e ≤ 1).
         np.sign(d, out=ws)
         np.maximum(ws, e, out=ws)
         ws *= w_one
-        np.take(inv_days, data.T_at, out=inv_T, mode="clip")
-        np.take(inv_days, data.tx_at, out=inv_tx, mode="clip")
-        np.subtract(inv_tx, inv_T, out=inv_gap)
+        np.take(inv_days, data.tx_at, out=inv_gap, mode="clip")
+        np.take(inv_days, data.T_at, out=tmp, mode="clip")
+        inv_gap -= tmp
         np.multiply(rx, inv_gap, out=u)  # −∂d/∂α
         ws_runs = _run_sums(ws, runs)
         sum_ws = float(ws_runs.sum())
@@ -367,9 +367,10 @@ class _Likelihood:
         h[2, 2] = tab
         h[2, 3] = tab
         h[3, 3] = tab + dot(fw, trigamma(b + f) - trigamma(b))
-        q, qg, qu = rx, e, one_e  # reused: r + x, e and 1 + e are not needed again
+        q, qg, qu = rx, e, d  # reused, each once it is not needed again
         np.multiply(w_one, e, out=q)
-        q /= one_e  # w·s(1−s) = w·e/(1+e)² on both sides of 0
+        np.add(e, 1.0, out=tmp)
+        q /= tmp  # w·s(1−s) = w·e/(1+e)² on both sides of 0
         np.multiply(q, gap, out=qg)
         np.multiply(q, u, out=qu)
         q_runs = _run_sums(q, runs)
@@ -379,9 +380,12 @@ class _Likelihood:
         h[0, 1] -= dot(qg, u) + dot(ws, inv_gap)
         h[0, 2] = float(qg_runs.sum()) / a
         h[0, 3] = -dot(qg_runs, run_inv_bx)
-        np.multiply(ws, u, out=tmp)
-        inv_T += inv_tx
-        h[1, 1] += dot(qu, u) + dot(tmp, inv_T)
+        ws_u = w_one  # reused
+        np.multiply(ws, u, out=ws_u)
+        np.take(inv_days, data.T_at, out=tmp, mode="clip")
+        tmp *= 2.0
+        tmp += inv_gap  # 1/(α+t_x) + 1/(α+T)
+        h[1, 1] += dot(qu, u) + dot(ws_u, tmp)
         h[1, 2] = -float(qu_runs.sum()) / a
         h[1, 3] = dot(qu_runs, run_inv_bx)
         h[2, 2] += (float(q_runs.sum()) - sum_ws) / a**2
