@@ -129,6 +129,7 @@ class Phases:
 
 def _instrument() -> Phases:
     from regulars.loyalty import compute as c
+    from regulars.loyalty import fits as f
     from regulars.loyalty import services as s
 
     phases = Phases()
@@ -142,11 +143,11 @@ def _instrument() -> Phases:
         (s, "_rows", "write_rows_python"),
         (s, "_insert", "write_insert"),
         (s, "_thin_history", "thin_history"),
-        (c, "_chunk", "chunk_arithmetic"),
-        (c, "_fit_visits", "fit_bgnbd"),
-        (c, "fit_gammagamma", "fit_gammagamma"),
-        (c, "customer_lifetime_value", "clv"),
-        (c, "_holdout", "holdout_check"),
+        (c, "gather", "chunk_arithmetic"),
+        (c, "fit_visits", "fit_bgnbd"),
+        (f, "fit_gammagamma", "fit_gammagamma"),
+        (f, "customer_lifetime_value", "clv"),
+        (c, "holdout", "holdout_check"),
         (c, "lifecycle_stages", "stages"),
         (c, "rfm_scores", "rfm"),
     ):

@@ -13,6 +13,7 @@ from django.db.models import Sum
 
 from regulars.customers.models import Customer
 from regulars.loyalty import compute as compute_module
+from regulars.loyalty import fits
 from regulars.loyalty import services
 from regulars.loyalty.models import RunStatus, Snapshot, Stage, Standing
 from regulars.service.flow import Remedy, ReturnReason, TicketKind
@@ -190,7 +191,7 @@ def test_a_failed_fit_keeps_the_previous_snapshot_and_says_why(
     assert before is not None
 
     def broken(*args: Any, **kwargs: Any) -> Any:
-        raise compute_module.FitFailed("BG/NBD did not give a usable fit (not_converged)")
+        raise fits.FitFailed("BG/NBD did not give a usable fit (not_converged)")
 
     monkeypatch.setattr(compute_module, "compute", broken)
     monkeypatch.setattr(services, "compute", broken)
@@ -215,13 +216,13 @@ def test_a_model_that_does_not_converge_fails_the_run_when_a_snapshot_exists(
     before = services.take_snapshot(NOW)
     assert before is not None
     monkeypatch.setattr(compute_module, "thin_data", _never_thin)
-    real = compute_module.fit_bgnbd
+    real = fits.fit_bgnbd
 
     def unconverged(*args: Any, **kwargs: Any) -> Any:
         fit = real(*args, **kwargs)
         return type(fit)(**{**{f: getattr(fit, f) for f in fit.__slots__}, "converged": False})
 
-    monkeypatch.setattr(compute_module, "fit_bgnbd", unconverged)
+    monkeypatch.setattr(fits, "fit_bgnbd", unconverged)
     failed = services.take_snapshot(NOW + DAY)
     assert failed is not None
     assert failed.status == RunStatus.FAILED

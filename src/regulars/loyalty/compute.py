@@ -26,7 +26,6 @@ simple rules instead, with a warning.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -36,66 +35,31 @@ import numpy as np
 import numpy.typing as npt
 
 from regulars.analytics import cohorts as cohort_tables
-from regulars.analytics.clv import (
-    bgnbd_expected_visits,
-    bgnbd_p_alive,
-    bgnbd_p_at_least_one,
-    customer_lifetime_value,
-    fit_bgnbd,
-    fit_gammagamma,
-    gammagamma_expected_spend,
-)
-from regulars.analytics.clv.bgnbd import BGNBDFit
-from regulars.analytics.clv.checks import (
-    MIN_SPEND_CUSTOMERS,
-    CustomerSummary,
-    InputCounts,
-    calibration_holdout,
-    customer_summary,
-    fit_problems,
-    holdout_check,
-    p_alive_check,
-    thin_data,
-)
-from regulars.analytics.clv.gammagamma import GammaGammaFit
-from regulars.analytics.lifecycle import (
-    Stage,
-    business_horizons,
-    flows,
-    lifecycle_stages,
-)
+from regulars.analytics.clv import bgnbd_expected_visits, bgnbd_p_alive, bgnbd_p_at_least_one
+from regulars.analytics.clv.checks import InputCounts, thin_data
+from regulars.analytics.lifecycle import Stage, business_horizons, flows, lifecycle_stages
 from regulars.analytics.rfm import rfm_scores
-from regulars.analytics.rhythm import SECONDS_PER_DAY, customer_rhythm
+from regulars.analytics.rhythm import SECONDS_PER_DAY
+from regulars.loyalty.fits import (
+    ANNUAL_DISCOUNT,
+    CLV_DAYS,
+    HORIZON_DAYS,
+    FitFailed,
+    bgnbd_parameters,
+    fit_visits,
+    holdout,
+    spend_and_value,
+)
+from regulars.loyalty.gather import HOLDOUT_DAYS, Columns, Totals, gather, summary_of
 from regulars.loyalty.visits import VisitChunk
-
-log = logging.getLogger(__name__)
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 
-HORIZON_DAYS = 90.0
-"""Expected visits and P(at least one visit) are over the next this many days."""
-
-CLV_DAYS = 365.0
-"""Customer value is the discounted expected spend over this many days."""
-
-ANNUAL_DISCOUNT = 0.10
-"""Yearly discount rate of future spend."""
-
-HOLDOUT_DAYS = 90
-"""The model check predicts the last this many days from the visits before them."""
-
-RFM_WINDOW_DAYS = 365.0
-"""RFM frequency and monetary count the visits of the last year."""
-
 VALUE_BINS = 10
 """Bars of the value distribution (the last one also holds everything above the 99th
 percentile, so one very large customer does not squash the chart)."""
-
-
-class FitFailed(Exception):
-    """The models could not be fitted; the message says why (for the operator)."""
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -153,268 +117,6 @@ class Computed:
     warnings: list[dict[str, Any]] = field(default_factory=list)
     parameters: dict[str, Any] = field(default_factory=dict)
     figures: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(slots=True)
-class _Columns:
-    """Per-customer arrays gathered chunk by chunk, concatenated at the end."""
-
-    parts: dict[str, list[npt.NDArray[Any]]] = field(default_factory=dict)
-
-    def add(self, **columns: npt.NDArray[Any]) -> None:
-        for name, values in columns.items():
-            self.parts.setdefault(name, []).append(values)
-
-    def get(self, name: str, dtype: Any) -> npt.NDArray[Any]:
-        parts = self.parts.get(name)
-        if not parts:
-            return np.zeros(0, dtype=dtype)
-        return np.concatenate(parts).astype(dtype, copy=False)
-
-
-@dataclass(slots=True)
-class _Totals:
-    rows: int = 0
-    future: int = 0
-    duplicates: int = 0
-    missing_amounts: int = 0
-    nonpositive_amounts: int = 0
-    cohorts: cohort_tables.CohortRetention | None = None
-    holdout_new: int = 0
-
-    def add(self, counts: InputCounts) -> None:
-        self.rows += counts.rows
-        self.future += counts.future
-        self.duplicates += counts.duplicates
-        self.missing_amounts += counts.missing_amounts
-        self.nonpositive_amounts += counts.nonpositive_amounts
-
-
-def _most_frequent(row: IntArray, values: IntArray, m: int) -> IntArray:
-    """Per customer (rows 0…m−1) the value seen most often among their rows (ties: the
-    lowest value); −1 for a customer without rows."""
-    out = np.full(m, -1, dtype=np.int64)
-    if row.size == 0:
-        return out
-    kinds, code = np.unique(values, return_inverse=True)
-    counts = np.bincount(row * kinds.size + code, minlength=m * kinds.size).reshape(m, kinds.size)
-    has = counts.sum(axis=1) > 0
-    out[has] = kinds[np.argmax(counts[has], axis=1)]
-    return out
-
-
-def _in_own_currency(chunk: VisitChunk) -> tuple[FloatArray, IntArray, IntArray]:
-    """Amounts kept only in each customer's own currency (the one most of their paid
-    visits are in; the rest become NaN, i.e. no amount), the chunk's customer ids and
-    their currency index (−1: none)."""
-    ids, row = np.unique(chunk.customer, return_inverse=True)
-    paid = np.isfinite(chunk.amount) & (chunk.amount > 0) & (chunk.currency >= 0)
-    own = _most_frequent(row[paid], chunk.currency[paid], ids.size)
-    amount = np.where(chunk.currency == own[row], chunk.amount, np.nan)
-    return amount, ids, own
-
-
-def _chunk(
-    chunk: VisitChunk,
-    now_s: int,
-    offset_s: int,
-    columns: _Columns,
-    calibration: _Columns,
-    totals: _Totals,
-) -> None:
-    rhythm = customer_rhythm(chunk.customer, chunk.at, now_s, chunk.local_offset)
-    seen = rhythm.visits > 0
-    own_amount, chunk_ids, own_currency = _in_own_currency(chunk)
-    summary = customer_summary(
-        chunk.customer, chunk.at, own_amount, now=now_s, local_offset_s=offset_s
-    )
-    totals.add(summary.counts)
-    ids = rhythm.customer[seen]
-    if not np.array_equal(ids, summary.customer):  # both are "customers with a past visit"
-        raise FitFailed("internal: rhythm and model inputs disagree on the customers")
-    m = ids.size
-
-    past = chunk.at <= now_s
-    row = np.searchsorted(ids, chunk.customer[past])
-    at = chunk.at[past]
-    amount = own_amount[past]
-    first = np.full(m, np.iinfo(np.int64).max, dtype=np.int64)
-    last = np.full(m, np.iinfo(np.int64).min, dtype=np.int64)
-    np.minimum.at(first, row, at)
-    np.maximum.at(last, row, at)
-    paid = np.isfinite(amount) & (amount > 0)
-    spent = np.bincount(row[paid], weights=amount[paid], minlength=m)
-    paid_visits = np.bincount(row[paid], minlength=m)
-    recent = at > now_s - RFM_WINDOW_DAYS * SECONDS_PER_DAY
-    recent_visits = np.bincount(row[recent], minlength=m)
-    recent_spend = np.bincount(row[recent & paid], weights=amount[recent & paid], minlength=m)
-
-    judged = rhythm.judged[seen]
-    columns.add(
-        customer=ids,
-        location=_most_frequent(row, chunk.location[past], m),
-        currency=own_currency[np.searchsorted(chunk_ids, ids)],
-        visits=rhythm.visits[seen],
-        visit_days=rhythm.visit_days[seen],
-        first_at=first,
-        last_at=last,
-        days_since_last=rhythm.days_since_last[seen],
-        gap_median=np.where(rhythm.visit_days[seen] >= 2, rhythm.gap_median[seen], np.nan),
-        gap_low=np.where(judged, rhythm.gap_q25[seen], np.nan),
-        gap_high=np.where(judged, rhythm.gap_q75[seen], np.nan),
-        weekdays=rhythm.weekdays[seen].astype(np.int64),
-        part_of_day=rhythm.part_of_day[seen].astype(np.int64),
-        judged=judged,
-        overdue=rhythm.overdue[seen],
-        overdue_threshold=rhythm.overdue_threshold[seen],
-        overdue_ratio=rhythm.overdue_ratio[seen],
-        frequency=summary.frequency,
-        recency=summary.recency,
-        T=summary.T,
-        monetary=summary.monetary,
-        monetary_count=summary.monetary_count,
-        mean_spend=np.where(paid_visits > 0, spent / np.maximum(paid_visits, 1), np.nan),
-        recent_visits=recent_visits,
-        recent_spend=recent_spend,
-    )
-
-    split = calibration_holdout(
-        chunk.customer,
-        chunk.at,
-        own_amount,
-        split_at=now_s - HOLDOUT_DAYS * SECONDS_PER_DAY,
-        end_at=now_s,
-        local_offset_s=offset_s,
-    )
-    cal = split.calibration
-    calibration.add(
-        frequency=cal.frequency,
-        recency=cal.recency,
-        T=cal.T,
-        holdout=split.holdout_visits,
-    )
-    totals.holdout_new += split.new_in_holdout
-
-    table = cohort_tables.cohort_retention(
-        chunk.customer, chunk.at, now=now_s, local_offset_s=offset_s
-    )
-    totals.cohorts = table if totals.cohorts is None else cohort_tables.merge(totals.cohorts, table)
-
-
-def _summary_of(columns: _Columns, counts: InputCounts) -> CustomerSummary:
-    return CustomerSummary(
-        customer=columns.get("customer", np.int64),
-        frequency=columns.get("frequency", np.int64),
-        recency=columns.get("recency", np.float64),
-        T=columns.get("T", np.float64),
-        monetary=columns.get("monetary", np.float64),
-        monetary_count=columns.get("monetary_count", np.int64),
-        counts=counts,
-    )
-
-
-def _bgnbd_parameters(fit: BGNBDFit) -> dict[str, Any]:
-    se = fit.se
-    return {
-        "r": fit.r,
-        "alpha": fit.alpha,
-        "a": fit.a,
-        "b": fit.b,
-        "loglik": fit.loglik,
-        "se": None if se is None else {"r": se.r, "alpha": se.alpha, "a": se.a, "b": se.b},
-        "customers": fit.n_customers,
-        "distinct_rows": fit.n_distinct,
-        "iterations": fit.iterations,
-    }
-
-
-def _gammagamma_parameters(fit: GammaGammaFit) -> dict[str, Any]:
-    se = fit.se
-    return {
-        "p": fit.p,
-        "q": fit.q,
-        "v": fit.v,
-        "loglik": fit.loglik,
-        "se": None if se is None else {"p": se.p, "q": se.q, "v": se.v},
-        "population_mean_spend": fit.population_mean_spend,
-    }
-
-
-def _fit_visits(summary: CustomerSummary) -> tuple[BGNBDFit, list[str]]:
-    """BG/NBD on the summary; FitFailed when it cannot be trusted at all."""
-    try:
-        fit = fit_bgnbd(summary.frequency, summary.recency, summary.T)
-    except (ValueError, FloatingPointError, ArithmeticError) as exc:
-        raise FitFailed(f"BG/NBD could not be fitted: {exc}") from exc
-    problems = fit_problems(
-        (fit.r, fit.alpha, fit.a, fit.b),
-        converged=fit.converged,
-        has_standard_errors=fit.se is not None,
-    )
-    fatal = [p for p in problems if p in ("not_converged", "parameter_not_finite")]
-    if fatal:
-        raise FitFailed(f"BG/NBD did not give a usable fit ({', '.join(fatal)})")
-    return fit, [str(p) for p in problems]
-
-
-def _holdout(calibration: _Columns, days: float) -> dict[str, Any] | None:
-    """The model check on the calibration period, or None when it is too thin."""
-    freq = calibration.get("frequency", np.int64)
-    rec = calibration.get("recency", np.float64)
-    age = calibration.get("T", np.float64)
-    actual = calibration.get("holdout", np.int64)
-    cal = CustomerSummary(
-        customer=np.arange(freq.size, dtype=np.int64),
-        frequency=freq,
-        recency=rec,
-        T=age,
-        monetary=np.zeros(freq.size),
-        monetary_count=np.zeros(freq.size, dtype=np.int64),
-        counts=InputCounts(0, 0, 0, 0, 0, 0, 0),
-    )
-    if thin_data(cal).visits_thin:
-        return None
-    try:
-        fit, _ = _fit_visits(cal)
-    except FitFailed:
-        return None
-    try:
-        predicted = bgnbd_expected_visits(fit, days, freq, rec, age)
-        check = holdout_check(predicted, actual, freq)
-        p_visit = bgnbd_p_at_least_one(fit, days, freq, rec, age)
-        alive = p_alive_check(p_visit, actual)
-    except (ValueError, ArithmeticError):
-        # The check is a figure beside the snapshot, not a reason to lose the night's.
-        log.exception("loyalty holdout check failed")
-        return None
-    last = check.frequency.size - 1
-    return {
-        "days": days,
-        "groups": [
-            {
-                "frequency": f"{int(f)}+" if i == last else str(int(f)),
-                "customers": int(check.customers[i]),
-                "predicted": float(check.predicted_mean[i]),
-                "actual": float(check.actual_mean[i]),
-            }
-            for i, f in enumerate(check.frequency)
-        ],
-        "total_predicted": check.predicted_total,
-        "total_actual": check.actual_total,
-        "relative_error": check.relative_error,
-        "alive": [
-            {
-                "lo": float(alive.edges[i]),
-                "hi": float(alive.edges[i + 1]),
-                "predicted": float(alive.mean_predicted[i]),
-                "actual": float(alive.actual_share[i]),
-                "customers": int(alive.customers[i]),
-            }
-            for i in range(alive.customers.size)
-        ],
-        "brier_score": alive.brier_score,
-        "calibration_error": alive.calibration_error,
-    }
 
 
 def _value_figures(value: FloatArray, currency: str) -> dict[str, Any] | None:
@@ -483,60 +185,6 @@ def _aligned_previous(previous: Previous | None, ids: IntArray) -> tuple[IntArra
     return stage, since
 
 
-def _spend_and_value(
-    visits_fit: BGNBDFit,
-    summary: CustomerSummary,
-    own: IntArray,
-    codes: list[str],
-    warnings: list[dict[str, Any]],
-    parameters: dict[str, Any],
-) -> tuple[FloatArray, FloatArray]:
-    """Expected spend per visit and value, per currency: Gamma-Gamma is fitted on the
-    returning customers of each currency (money of different currencies never mixes);
-    a currency with too few of them gets no spend or value, and says so."""
-    n = summary.customer.size
-    spend, value = np.full(n, np.nan), np.full(n, np.nan)
-    spenders = summary.monetary_count > 0
-    if not spenders.any():
-        warnings.append({"code": "no_amounts"})
-        return spend, value
-    fits: dict[str, Any] = {}
-    for index, code in enumerate(codes):
-        group = own == index
-        count = int(np.count_nonzero(spenders & group))
-        if count == 0:
-            continue
-        if count < MIN_SPEND_CUSTOMERS:
-            warnings.append(
-                {
-                    "code": "thin_data",
-                    "reasons": ["too_few_spend_customers"],
-                    "currency": code,
-                    "customers": int(np.count_nonzero(group)),
-                    "repeat_customers": int(np.count_nonzero(group & (summary.frequency > 0))),
-                }
-            )
-            continue
-        x, m = summary.monetary_count[group], summary.monetary[group]
-        spend_fit = fit_gammagamma(x, m)
-        fits[code] = _gammagamma_parameters(spend_fit)
-        spend[group] = gammagamma_expected_spend(spend_fit, x, m)
-        value[group] = customer_lifetime_value(
-            visits_fit,
-            spend_fit,
-            summary.frequency[group],
-            summary.recency[group],
-            summary.T[group],
-            m,
-            horizon_days=CLV_DAYS,
-            annual_discount_rate=ANNUAL_DISCOUNT,
-        )
-    if fits:
-        parameters["gammagamma"] = fits
-    # To the cent, as stored: totals over the standings then equal the stored figures.
-    return np.round(spend, 2), np.round(value, 2)
-
-
 def compute(
     chunks: Iterable[VisitChunk],
     *,
@@ -554,9 +202,9 @@ def compute(
     ``offset_s``: the business zone's offset from UTC now (days of the model inputs);
     ``history``: ``now`` is in the past, so visits after it are not warned about."""
     now_s = int(now.timestamp())
-    columns, calibration, totals = _Columns(), _Columns(), _Totals()
+    columns, calibration, totals = Columns(), Columns(), Totals()
     for chunk in chunks:
-        _chunk(chunk, now_s, offset_s, columns, calibration, totals)
+        gather(chunk, now_s, offset_s, columns, calibration, totals)
 
     ids = columns.get("customer", np.int64)
     n = ids.size
@@ -569,7 +217,7 @@ def compute(
         missing_amounts=totals.missing_amounts,
         nonpositive_amounts=totals.nonpositive_amounts,
     )
-    summary = _summary_of(columns, counts)
+    summary = summary_of(columns, counts)
     verdict = thin_data(summary)
     warnings: list[dict[str, Any]] = []
     parameters: dict[str, Any] = {}
@@ -587,7 +235,7 @@ def compute(
         )
     else:
         try:
-            visits_fit, problems = _fit_visits(summary)
+            visits_fit, problems = fit_visits(summary)
         except FitFailed as exc:
             if previous is not None:
                 raise
@@ -595,12 +243,12 @@ def compute(
         else:
             method = "model"
             warnings.extend({"code": p, "model": "bgnbd"} for p in problems)
-            parameters["bgnbd"] = _bgnbd_parameters(visits_fit)
+            parameters["bgnbd"] = bgnbd_parameters(visits_fit)
             f, r, t = summary.frequency, summary.recency, summary.T
             p_alive = bgnbd_p_alive(visits_fit, f, r, t)
             expected = bgnbd_expected_visits(visits_fit, HORIZON_DAYS, f, r, t)
             p_return = bgnbd_p_at_least_one(visits_fit, HORIZON_DAYS, f, r, t)
-            spend, value = _spend_and_value(
+            spend, value = spend_and_value(
                 visits_fit,
                 summary,
                 columns.get("currency", np.int64),
@@ -682,7 +330,7 @@ def compute(
         "cohorts": _cohort_figures(totals.cohorts),
         "value": main,
         "values": values,
-        "holdout": _holdout(calibration, float(HOLDOUT_DAYS)) if method == "model" else None,
+        "holdout": holdout(calibration, float(HOLDOUT_DAYS)) if method == "model" else None,
         "inputs": {
             "future_visits": 0 if history else totals.future,
             "duplicate_visits": totals.duplicates,
