@@ -184,6 +184,8 @@ def _pairs(place: Place, runs: int) -> tuple[list[dict[str, Any]], list[dict[str
     nightlies: list[dict[str, Any]] = []
     for n in range(runs):
         for mode, into in (("first", firsts), ("nightly", nightlies)):
+            if mode == "first":
+                place.child("clear")
             result = place.child("measure", "--mode", mode)
             into.append(result)
             phases = ", ".join(f"{k} {v:.1f}" for k, v in result["phases_s"].items() if v >= 0.5)
@@ -207,6 +209,10 @@ def _summary(results: list[dict[str, Any]]) -> dict[str, Any]:
         "peak_rss_mib": [round(r["peak_rss_mib"], 1) for r in results],
         "rss_before_mib": [round(r["rss_before_mib"], 1) for r in results],
         "phases_median_s": _phase_medians(results),
+        "peak_rss_after_phase_mib": {
+            name: round(median(r["peak_rss_after_phase_mib"].get(name, 0.0) for r in results), 1)
+            for name in sorted({n for r in results for n in r["peak_rss_after_phase_mib"]})
+        },
         "load_avg_1min": [round(r["load_avg"][0], 2) for r in results],
         "method": results[-1]["method"],
         "warnings": results[-1]["warnings"],
@@ -259,6 +265,8 @@ def profile(databases: tuple[str, ...], args: argparse.Namespace) -> int:
         try:
             place.ensure_built()
             for mode in ("first", "nightly"):
+                if mode == "first":
+                    place.child("clear")
                 report = args.cache / f"profile-{database}-{place.sizes.label}-{mode}.txt"
                 result = place.child("measure", "--mode", mode, "--profile-to", str(report))
                 progress(f"{database} {mode} under cProfile: {result['wall_s']:.1f} s: {report}")
