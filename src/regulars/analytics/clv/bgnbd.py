@@ -47,6 +47,7 @@ from regulars.analytics.clv._fit import (
     standard_errors,
     trigamma,
 )
+from regulars.analytics.clv._fit import customer_arrays as _customers
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,27 +88,6 @@ class BGNBDFit:
 
 
 # --- data ---------------------------------------------------------------------------------
-
-
-def _customers(
-    frequency: npt.ArrayLike, recency: npt.ArrayLike, T: npt.ArrayLike
-) -> tuple[FloatArray, FloatArray, FloatArray]:
-    """Validated, broadcast (x, t_x, T); t_x is set to 0 where x = 0 (it is unused)."""
-    x = as_float_array(frequency, "frequency")
-    tx = as_float_array(recency, "recency")
-    age = as_float_array(T, "T")
-    try:
-        x, tx, age = np.broadcast_arrays(x, tx, age)
-    except ValueError as error:
-        raise ValueError("frequency, recency and T must have the same length") from error
-    if np.any(x < 0):
-        raise ValueError("frequency must be >= 0")
-    if np.any(tx < 0) or np.any(age < 0):
-        raise ValueError("recency and T must be >= 0 (days)")
-    if np.any(tx > age):
-        raise ValueError("recency must not exceed T")
-    tx = np.where(x > 0, tx, 0.0)
-    return np.asarray(x, dtype=np.float64), tx, np.asarray(age, dtype=np.float64)
 
 
 @dataclass(frozen=True, slots=True)

@@ -40,9 +40,9 @@ from regulars.analytics.clv._fit import (
     standard_errors,
     trigamma,
 )
+from regulars.analytics.clv._fit import customer_arrays as _customers
 from regulars.analytics.clv.bgnbd import (
     BGNBDFit,
-    _customers,
     _expected_visits_alive,
     _log_odds_dropped,
 )
