@@ -183,11 +183,11 @@ def clear_snapshots() -> None:
 
 
 def child_measure(mode: str, profile: Path | None = None) -> dict[str, Any]:
-    """One ``take_snapshot``: ``first`` with no snapshot before it (cleared by
-    the "clear" child just before), as of
-    the build's ``now``; ``nightly`` a day later, the first one's as the previous.
-    ``profile``: run it under cProfile and write the report there (the times then
-    include the profiler's overhead: a diagnosis, not a measurement)."""
+    """One ``take_snapshot``: ``first`` with no snapshot before it (the "clear" child
+    ran just before), as of the build's ``now``; ``nightly`` a day later, the first
+    one's as the previous. ``profile``: run it under cProfile and write the report
+    there (the times then include the profiler's overhead: a diagnosis, not a
+    measurement)."""
     from regulars.loyalty import services
     from regulars.loyalty.models import RunStatus, Snapshot, Standing
 
