@@ -13,8 +13,7 @@ from django.db.models import Sum
 
 from regulars.customers.models import Customer
 from regulars.loyalty import compute as compute_module
-from regulars.loyalty import fits
-from regulars.loyalty import services
+from regulars.loyalty import fits, services
 from regulars.loyalty.models import RunStatus, Snapshot, Stage, Standing
 from regulars.service.flow import Remedy, ReturnReason, TicketKind
 from regulars.service.models import Visit
