@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from bench._snapshot_data import build_key
+from bench._snapshot_data import build_key, code_digest
 from bench._snapshot_sim import DAY, LOCATIONS, NO_AMOUNT, QUICK, Simulated, Zones, simulate
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -102,6 +102,14 @@ def test_the_cache_key_changes_with_the_sizes_and_the_seed() -> None:
     assert key == build_key(QUICK, 7)
     assert key != build_key(QUICK, 8)
     assert key != build_key(replace(QUICK, visits=QUICK.visits + 1), 7)
+
+
+def test_the_cache_key_follows_the_code_not_its_docstrings() -> None:
+    code = 'def f(x):\n    """Twice x."""\n    return 2 * x  # doubled\n'
+    reworded = 'def f(x):\n    """Two times x."""\n    return 2 * x\n'
+    changed = 'def f(x):\n    """Twice x."""\n    return 3 * x\n'
+    assert code_digest(code) == code_digest(reworded)
+    assert code_digest(code) != code_digest(changed)
 
 
 def _checker() -> Any:
