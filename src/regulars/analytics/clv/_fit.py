@@ -101,6 +101,14 @@ def as_weights(weights: npt.ArrayLike | None, n: int) -> FloatArray:
     return array
 
 
+def horizon_days(t: npt.ArrayLike) -> FloatArray:
+    """A prediction horizon in days: finite and >= 0 (a scalar becomes length 1)."""
+    days = as_float_array(t, "t")
+    if np.any(days < 0):
+        raise ValueError("t must be >= 0 (days)")
+    return days
+
+
 def customer_arrays(
     frequency: npt.ArrayLike, recency: npt.ArrayLike, T: npt.ArrayLike
 ) -> tuple[FloatArray, FloatArray, FloatArray]:

@@ -30,7 +30,6 @@ from regulars.analytics.clv._fit import (
     IntArray,
     Objective,
     SecondOrder,
-    as_float_array,
     as_weights,
     betaln,
     check_penalizer,
@@ -48,6 +47,7 @@ from regulars.analytics.clv._fit import (
     trigamma,
 )
 from regulars.analytics.clv._fit import customer_arrays as _customers
+from regulars.analytics.clv._fit import horizon_days as _horizon
 
 
 @dataclass(frozen=True, slots=True)
@@ -461,13 +461,6 @@ def fit_bgnbd(
 
 
 # --- predictions --------------------------------------------------------------------------
-
-
-def _horizon(t: npt.ArrayLike) -> FloatArray:
-    days = as_float_array(t, "t")
-    if np.any(days < 0):
-        raise ValueError("t must be >= 0 (days)")
-    return days
 
 
 def _log_odds_dropped(fit: BGNBDFit, x: FloatArray, tx: FloatArray, age: FloatArray) -> FloatArray:

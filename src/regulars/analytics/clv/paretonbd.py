@@ -42,7 +42,6 @@ from regulars.analytics.clv._fit import (
     FloatArray,
     IntArray,
     Objective,
-    as_float_array,
     as_weights,
     check_penalizer,
     digamma,
@@ -54,6 +53,7 @@ from regulars.analytics.clv._fit import (
     standard_errors,
 )
 from regulars.analytics.clv._fit import customer_arrays as _customers
+from regulars.analytics.clv._fit import horizon_days as _horizon
 
 
 @dataclass(frozen=True, slots=True)
@@ -624,13 +624,6 @@ def fit_paretonbd(
 
 
 # --- predictions --------------------------------------------------------------------------
-
-
-def _horizon(t: npt.ArrayLike) -> FloatArray:
-    days = as_float_array(t, "t")
-    if np.any(days < 0):
-        raise ValueError("t must be >= 0 (days)")
-    return days
 
 
 def _p_alive(fit: ParetoNBDFit, x: FloatArray, tx: FloatArray, age: FloatArray) -> FloatArray:
