@@ -54,6 +54,21 @@ try:
     LOYALTY_SNAPSHOT_HOUR = env_int("REGULARS_LOYALTY_SNAPSHOT_HOUR", 3, minimum=0, maximum=23)
     LOYALTY_KEEP_DAYS = env_int("REGULARS_LOYALTY_KEEP_DAYS", 35, minimum=1)
     LOYALTY_KEEP_MONTHS = env_int("REGULARS_LOYALTY_KEEP_MONTHS", 24, minimum=0)
+    # Outreach: the SMS provider's HTTP endpoint and token (``outreach.channels.sms``),
+    # the sender name shown on texts, and how often a failed message is retried.
+    SMS_URL = env_optional_str("REGULARS_SMS_URL")
+    SMS_TOKEN = env_optional_str("REGULARS_SMS_TOKEN")
+    SMS_SENDER = env_str("REGULARS_SMS_SENDER", "Regulars")
+    SMS_TIMEOUT_S = env_int("REGULARS_SMS_TIMEOUT_S", 10, minimum=1, maximum=120)
+    OUTREACH_MAX_ATTEMPTS = env_int("REGULARS_OUTREACH_MAX_ATTEMPTS", 6, minimum=1, maximum=20)
+    OUTREACH_RETRY_BASE_S = env_int("REGULARS_OUTREACH_RETRY_BASE_S", 60, minimum=1)
+    EMAIL_HOST = env_str("REGULARS_SMTP_HOST", "localhost")
+    EMAIL_PORT = env_int("REGULARS_SMTP_PORT", 25, minimum=1, maximum=65535)
+    EMAIL_HOST_USER = env_str("REGULARS_SMTP_USER", "")
+    EMAIL_HOST_PASSWORD = env_str("REGULARS_SMTP_PASSWORD", "")
+    EMAIL_USE_TLS = env_bool("REGULARS_SMTP_STARTTLS", False)
+    EMAIL_TIMEOUT = env_int("REGULARS_SMTP_TIMEOUT_S", 30, minimum=1, maximum=300)
+    _email_backend = env_optional_str("REGULARS_EMAIL_BACKEND")
     LOG_LEVEL = env_choice("REGULARS_LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR"))
     SECURE_HSTS_SECONDS = env_int("REGULARS_HSTS_SECONDS", 31536000 if PRODUCTION else 0, minimum=0)
 except EnvError as exc:  # one clear line instead of a traceback deep in Django
@@ -92,6 +107,9 @@ INSTALLED_APPS = [
     "regulars.service",
     "regulars.feedback",
     "regulars.loyalty",
+    "regulars.outreach",
+    "django_tasks",
+    "django_tasks_db",
     "regulars.web",
     "regulars.demo",
 ]
@@ -168,7 +186,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
-EMAIL_BACKEND = (
+EMAIL_BACKEND = _email_backend or (
     "django.core.mail.backends.smtp.EmailBackend"
     if PRODUCTION
     else "django.core.mail.backends.filebased.EmailBackend"
@@ -179,6 +197,9 @@ DEFAULT_FROM_EMAIL = EMAIL_FROM
 # Rate limits count in this cache: per process by default; with several server processes
 # the limit applies per process (an operator may configure a shared cache).
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Background work: django-tasks with its database backend (``regulars worker``).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -12,5 +12,7 @@ urlpatterns = [
     path("feedback/", include("regulars.feedback.urls")),
     path("s/", include("regulars.feedback.survey_urls")),
     path("loyalty/", include("regulars.loyalty.urls")),
+    path("outreach/", include("regulars.outreach.urls")),
+    path("o/", include("regulars.outreach.public_urls")),
     path("", include("regulars.web.urls")),
 ]

@@ -41,6 +41,8 @@ class Capability(StrEnum):
     MANAGE_SURVEYS = "manage_surveys"  # which survey follows which event, the limits
     HANDLE_RECOVERY = "handle_recovery"  # move service recoveries on
     VIEW_LOYALTY = "view_loyalty"  # the loyalty dashboard, who to check on, P(alive)
+    VIEW_AGENDA = "view_agenda"  # the occasions agenda, calls to make, vouchers to redeem
+    MANAGE_OUTREACH = "manage_outreach"  # plays, templates, approval, held back, experiments
 
 
 POLICY: dict[Capability, Role] = {
@@ -61,6 +63,8 @@ POLICY: dict[Capability, Role] = {
     Capability.MANAGE_SURVEYS: Role.MANAGER,
     Capability.HANDLE_RECOVERY: Role.MANAGER,
     Capability.VIEW_LOYALTY: Role.MANAGER,
+    Capability.VIEW_AGENDA: Role.STAFF,
+    Capability.MANAGE_OUTREACH: Role.MANAGER,
 }
 
 

@@ -16,6 +16,14 @@ from regulars.core.ids import new_public_id
 from regulars.core.models import Fact, Source
 
 
+class Gifts(models.TextChoices):
+    """What a customer accepts beyond a greeting (outreach honours it)."""
+
+    WELCOME = "", _("Greetings and small gifts")
+    NO_GIFTS = "no_gifts", _("No gifts, please")  # greetings and cards, never a voucher
+    JUST_WORDS = "words", _("Just words")  # an e-mail or text; no voucher, card or call
+
+
 class CustomerKind(models.TextChoices):
     PERSON = "person", _("Person")
     ORGANISATION = "organisation", _("Organisation")
@@ -86,6 +94,9 @@ class Customer(models.Model):
         verbose_name=_("home location"),
     )
     notes = models.TextField(_("notes"), blank=True)
+    gifts = models.CharField(
+        _("gifts and offers"), max_length=8, choices=Gifts.choices, blank=True, default=""
+    )
     tags = models.ManyToManyField(Tag, blank=True, related_name="customers", verbose_name=_("tags"))
     external_ref = models.CharField(_("point-of-sale id"), max_length=64, blank=True)
     # Content hash of the import row that created this customer: re-runs find it again.
@@ -206,6 +217,47 @@ class Pet(Fact):
 
     def __str__(self) -> str:
         return self.name
+
+
+class CustomOccasion(Fact):
+    """A date the customer cares about that is not a birthday or name day: a wedding
+    anniversary, the day their shop opened, a child's first day at school."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="occasions")
+    label = models.CharField(_("occasion"), max_length=100)
+    month = models.PositiveSmallIntegerField(_("month"))
+    day = models.PositiveSmallIntegerField(_("day"))
+    year = models.PositiveSmallIntegerField(_("year"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["month", "day", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.label} {self.month:02d}-{self.day:02d}"
+
+
+class NameDayEntry(models.Model):
+    """A name day from a calendar the business imported (``customers.namedays``); it
+    is consulted before the shipped calendars of the same country."""
+
+    country = models.CharField(_("country"), max_length=2)  # ISO 3166-1 alpha-2, lower case
+    month = models.PositiveSmallIntegerField(_("month"))
+    day = models.PositiveSmallIntegerField(_("day"))
+    name = models.CharField(_("name"), max_length=100)
+    key = models.CharField(max_length=100)  # the name folded for matching
+    imported_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["country", "month", "day", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["country", "key", "month", "day"], name="nameday_entry_once"
+            )
+        ]
+        indexes = [models.Index(fields=["country", "key"], name="nameday_entry_key")]
+
+    def __str__(self) -> str:
+        return f"{self.country} {self.month:02d}-{self.day:02d} {self.name}"
 
 
 class PreferenceKind(models.TextChoices):

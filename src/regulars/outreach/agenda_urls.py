@@ -1,0 +1,5 @@
+"""Outreach routes (agenda)."""
+
+from django.urls import path  # noqa: F401
+
+urlpatterns: list = []  # filled by the agenda work

@@ -1,0 +1,5 @@
+"""Outreach routes (print)."""
+
+from django.urls import path  # noqa: F401
+
+urlpatterns: list = []  # filled by the print work
