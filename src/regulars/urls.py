@@ -2,6 +2,7 @@ from django.urls import include, path
 
 urlpatterns = [
     path("accounts/", include("regulars.accounts.urls")),
+    path("customers/name-days/", include("regulars.customers.namedays_urls")),
     path("customers/", include("regulars.customers.urls")),
     path("import/", include("regulars.customers.importers.urls")),
     path("visits/", include("regulars.service.urls")),
