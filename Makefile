@@ -26,6 +26,7 @@ install: $(STAMP)
 	@$(BIN)/python -m regulars.cli compilemessages
 
 demo: install
+	@bash scripts/ensure-system-packages pango
 	$(BIN)/python -m regulars.cli demo
 
 # pytest exits 5 when it collects no test. The suite always has tests in both runs, so
@@ -39,10 +40,10 @@ if [ $$r -eq 5 ] && [ "$(if $(strip $(PYTEST_ARGS)),narrowed)" = narrowed ]; the
 [ $$r -eq 0 ] || rc=$$r
 endef
 
-# Chromium (browser tests) and gettext (translation tests) come from Debian, not the lock
-# file: installed with apt-get when missing and we are root, otherwise a clear failure.
+# Chromium (browser tests), gettext (translation tests) and pango (WeasyPrint's printed
+# cards) come from Debian, not the lock file: installed with apt-get when missing and we are root, otherwise a clear failure.
 system-packages:
-	@bash scripts/ensure-system-packages chromium gettext
+	@bash scripts/ensure-system-packages chromium gettext pango
 
 # The whole suite on SQLite (and on PostgreSQL when REGULARS_DATABASE_URL points there),
 # then the browser tests in a process of their own (they need a transactional database).
@@ -58,7 +59,7 @@ test-postgres: install
 		$(MAKE) --no-print-directory test
 
 test-browser: install
-	@bash scripts/ensure-system-packages chromium
+	@bash scripts/ensure-system-packages chromium pango
 	@rc=0; $(call pytest_run,browser); exit $$rc
 
 # Every module in bench/ at full size; bench-quick runs them in seconds (CI, so none rots).
