@@ -5,3 +5,10 @@ class OutreachConfig(AppConfig):
     name = "regulars.outreach"
     label = "outreach"
     verbose_name = "Outreach"
+
+    def ready(self) -> None:
+        from regulars.customers.greeting import register_card_part
+        from regulars.outreach.card import PARTS
+
+        for key, builder in PARTS.items():
+            register_card_part(key, builder)
