@@ -1,7 +1,12 @@
-"""Name-day calendar routes (the business's own calendar import)."""
+"""Name-day calendar routes (the business's own calendar import), under
+/customers/name-days/ (each view declares its capability)."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from regulars.customers import namedays_views
 
 app_name = "namedays"
 
-urlpatterns: list = []  # filled by the name-day work
+urlpatterns = [
+    path("", namedays_views.page, name="page"),
+]
