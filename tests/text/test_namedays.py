@@ -304,3 +304,45 @@ def test_a_calendar_built_from_rows_puts_the_main_day_first() -> None:
     assert built.days_for("Piotr") == (NameDay(6, 29), NameDay(1, 3), NameDay(1, 14))
     assert built.days_for("Jozef") == (NameDay(5, 1),)
     assert built.names_on(1, 3) == ("Piotr",)
+
+
+@pytest.mark.parametrize(
+    ("country", "name", "month", "day"),
+    [
+        ("pl", "Piotr", 6, 29),
+        ("pl", "Stefan", 12, 26),
+        ("es", "Francisco", 10, 4),
+        ("es", "Antonio", 6, 13),
+        ("fr", "François", 10, 4),
+        ("de", "Johannes", 6, 24),
+        ("at", "Josef", 3, 19),
+        ("hr", "Ivan", 6, 24),
+        ("hr", "Josip", 3, 19),
+    ],
+)
+def test_names_with_several_days_get_their_main_day_first(
+    country: str, name: str, month: int, day: int
+) -> None:
+    days = calendar(country).days_for(name)
+    assert days[0] == NameDay(month, day)
+    assert len(days) > 1
+    assert name in calendar(country).names_on(month, day)
+
+
+@pytest.mark.parametrize("code", ["de", "fr", "hr", "es", "at", "cz", "dk", "se", "pl"])
+def test_the_cleaned_calendars_hold_names_not_fragments(code: str) -> None:
+    for row in _rows(code):
+        name = row["name"]
+        assert name[:1].isupper(), row
+        assert not any(ch in name for ch in ".()[]—,"), row
+        assert name not in {"Mariä", "Herrn", "Himmelfahrt", "Epiphanie", "Toussaint", "Gospa"}
+
+
+def test_main_days_refer_to_shipped_calendars() -> None:
+    with (DATA_DIR / "main.csv").open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert rows
+    for row in rows:
+        assert row["country"] in shipped_countries(), row
+        when = NameDay(int(row["month"]), int(row["day"]))
+        assert calendar(row["country"]).days_for(row["name"])[0] == when, row

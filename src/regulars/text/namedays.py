@@ -18,7 +18,8 @@ Names are matched on a folded form, in three tiers, the first that knows the nam
    Pyotr / Petr, Fyodor / Fedor, Aleksandr / Alexander.
 
 ``days_for`` lists a name's days with the main one first: the day ``main.csv`` names for
-that country and name when it does, then the others in calendar order.
+that country and name when it does (for the calendars that list common names on several
+days), then the others in calendar order.
 
 No Django here (see ARCHITECTURE.md).
 """
@@ -231,18 +232,17 @@ def shipped_countries() -> tuple[str, ...]:
 
 
 @cache
-def _main_days() -> dict[str, dict[str, NameDay]]:
-    """``main.csv``: country → folded name → main day (for calendars listing a name on
-    several days)."""
+def _main_days() -> dict[str, list[tuple[int, int, str]]]:
+    """``main.csv``: country → (month, day, name) of the main day of names that a
+    calendar lists on several days."""
     path = DATA_DIR / "main.csv"
-    found: dict[str, dict[str, NameDay]] = {}
+    found: dict[str, list[tuple[int, int, str]]] = {}
     if not path.exists():
         return found
     with path.open(encoding="utf-8", newline="") as fh:
         for row in csv.DictReader(fh):
-            key = fold_name(row["name"])
-            when = NameDay(int(row["month"]), int(row["day"]))
-            found.setdefault(row["country"], {})[key] = when
+            entry = (int(row["month"]), int(row["day"]), row["name"].strip())
+            found.setdefault(row["country"], []).append(entry)
     return found
 
 
@@ -261,7 +261,10 @@ def calendar(country: str) -> Calendar:
 def _load(code: str) -> Calendar:
     if code not in shipped_countries():
         return Calendar(country=code)
-    return Calendar.from_rows(code, _read(DATA_DIR / f"{code}.csv"), _main_days().get(code))
+    main = _main_days().get(code, [])
+    # A main day the calendar itself lacks (main.csv may add one) is listed too.
+    rows = _read(DATA_DIR / f"{code}.csv") + main
+    return Calendar.from_rows(code, rows, {fold_name(n): NameDay(m, d) for m, d, n in main})
 
 
 def countries_for(language: str, country: str) -> tuple[str, ...]:
