@@ -375,3 +375,16 @@ def test_a_second_location_adds_its_country_to_the_choices(world: Any) -> None:
     LocationFactory(name="Lyon", country="FR")
     page = world.client("manager").get(URL).content.decode()
     assert 'value="fr"' in page
+
+
+def test_the_page_costs_a_bounded_number_of_queries(
+    world: Any, manager: Any, django_assert_max_num_queries: Any
+) -> None:
+    rows = "".join(f"{1 + i % 12},{1 + i % 28},Name{chr(97 + i % 26)}{i}\n" for i in range(150))
+    import_calendar("month,day,name\n" + rows, country="it", replace=False, user=manager)
+    client = world.client("manager")
+    client.get(URL)  # the session and the user are loaded once
+    with django_assert_max_num_queries(12):
+        response = client.get(URL, {"show": "it", "name": "Giuseppe", "country": "it"})
+    assert response.status_code == 200
+    assert response.content.decode().count("<tr>") >= 100  # one page of entries

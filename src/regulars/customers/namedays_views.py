@@ -150,6 +150,7 @@ def page(request: HttpRequest) -> HttpResponse:
         request.GET if "name" in request.GET else None,
         initial={"country": default},
         choices=choices,
+        auto_id="lookup_%s",  # the upload form on the same page has a country field too
     )
     if lookup_form.is_bound and lookup_form.is_valid():
         lookup = _lookup(lookup_form.cleaned_data["name"], lookup_form.cleaned_data["country"])
@@ -179,7 +180,7 @@ def page(request: HttpRequest) -> HttpResponse:
         "shown": shown,
         "shown_name": country_name(shown) if shown else "",
         "entries": entries,
-        "shipped": [(c, country_name(c)) for c in shipped_countries()],
+        "shipped": sorted(((c, country_name(c)) for c in shipped_countries()), key=lambda c: c[1]),
         "max_rows": namedays.MAX_IMPORT_ROWS,
         "title": _("Name days"),
     }
