@@ -1,5 +1,15 @@
-"""Outreach routes (template)."""
+"""Outreach routes (the template editor), under ``/outreach/templates/`` in the
+``outreach`` namespace."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []  # filled by the template work
+from regulars.outreach import template_views
+
+_ONE = "<str:purpose>/<str:channel>/<str:language>/"
+
+urlpatterns = [
+    path("", template_views.template_list, name="templates"),
+    path(_ONE, template_views.template_edit, name="template_edit"),
+    path(_ONE + "preview/", template_views.template_preview, name="template_preview"),
+    path(_ONE + "reset/", template_views.template_reset, name="template_reset"),
+]

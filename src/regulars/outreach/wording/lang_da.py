@@ -82,7 +82,7 @@ WORDS = {
             "og masser af kæl. Kærlige hilsner fra alle os hos {{ business }}."
         ),
         sms=(
-            "Tillykke til {{ occasion_name }}! Ekstra godbidder til fødselaren fra alle os "
+            "{{ name }}, tillykke til {{ occasion_name }}! Ekstra godbidder til fødselaren fra alle os "
             "hos {{ business }}."
         ),
     ),

@@ -82,7 +82,7 @@ WORDS = {
             "plenty of cuddles. Warm wishes from all of us at {{ business }}."
         ),
         sms=(
-            "Happy birthday to {{ occasion_name }}! Extra treats all round, from all of us "
+            "{{ name }}, happy birthday to {{ occasion_name }}! Extra treats all round, from all of us "
             "at {{ business }}."
         ),
     ),

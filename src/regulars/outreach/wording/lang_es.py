@@ -122,7 +122,7 @@ WORDS = {
             "muchos mimos. Un abrazo de todo el equipo de {{ business }}."
         ),
         sms=(
-            "¡Feliz cumpleaños a {{ occasion_name }}! Premios extra y muchos mimos de parte "
+            "{{ name }}, ¡feliz cumpleaños a {{ occasion_name }}! Premios extra y muchos mimos de parte "
             "de {{ business }}."
         ),
     ),

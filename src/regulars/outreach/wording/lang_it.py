@@ -120,7 +120,7 @@ WORDS = {
             "premietti in abbondanza. Un abbraccio da tutti noi di {{ business }}."
         ),
         sms=(
-            "Buon compleanno a {{ occasion_name }}! Coccole e premietti in abbondanza da "
+            "{{ name }}, buon compleanno a {{ occasion_name }}! Coccole e premietti in abbondanza da "
             "tutti noi di {{ business }}."
         ),
     ),
