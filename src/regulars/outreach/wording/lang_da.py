@@ -71,8 +71,8 @@ WORDS = {
             "gerne vores varmeste hilsner videre fra alle os hos {{ business }}."
         ),
         sms=(
-            "Stort tillykke til {{ occasion_name }}, {{ name }}! Send gerne vores hilsner "
-            "videre. – {{ business }}"
+            "Stort tillykke til {{ occasion_name }}, {{ name }}! Send gerne vores hilsner videre "
+            "fra alle os hos {{ business }}."
         ),
     ),
     "pet_birthday": Words(
@@ -82,7 +82,8 @@ WORDS = {
             "og masser af kæl. Kærlige hilsner fra alle os hos {{ business }}."
         ),
         sms=(
-            "{{ name }}, tillykke til {{ occasion_name }}! Ekstra godbidder til fødselaren fra alle os "
+            "{{ name }}, tillykke til {{ occasion_name }}! Ekstra godbidder til fødselaren fra"
+            " alle os "
             "hos {{ business }}."
         ),
     ),
@@ -93,8 +94,8 @@ WORDS = {
             "vores bedste ønsker."
         ),
         sms=(
-            "{{ name }}, de bedste ønsker i anledning af en særlig dag: {{ occasion_name }}. "
-            "– {{ business }}"
+            "{{ name }}, de bedste ønsker fra {{ business }} i anledning af en særlig dag: {{ "
+            "occasion_name }}."
         ),
     ),
     "welcome": Words(
@@ -129,12 +130,12 @@ WORDS = {
         subject="Vi beklager",
         text=(
             "Vi er kede af, at dit sidste besøg ikke var, som det burde have været. Tak "
-            "fordi du sagde det til os – vi har taget det til os og vil gerne gøre det godt "
+            "fordi du fortalte os det – vi har taget det til os og vil gerne gøre det godt "
             "igen."
         ),
         sms=(
-            "{{ name }}, vi er kede af, at dit sidste besøg ikke levede op til forventningerne. "
-            "Vi vil gerne gøre det godt igen. – {{ business }}"
+            "{{ name }}, vi er kede af, at dit sidste besøg hos {{ business }} ikke levede op til "
+            "forventningerne. Vi vil gerne gøre det godt igen."
         ),
     ),
     "thankyou": Words(

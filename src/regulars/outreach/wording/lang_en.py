@@ -71,8 +71,8 @@ WORDS = {
             "Please pass on our warmest wishes from everyone at {{ business }}."
         ),
         sms=(
-            "Happy birthday to {{ occasion_name }}, {{ name }}! Please pass on our warm "
-            "wishes. – {{ business }}"
+            "Happy birthday to {{ occasion_name }}, {{ name }}! Please pass on warm wishes from "
+            "all of us at {{ business }}."
         ),
     ),
     "pet_birthday": Words(
@@ -82,7 +82,8 @@ WORDS = {
             "plenty of cuddles. Warm wishes from all of us at {{ business }}."
         ),
         sms=(
-            "{{ name }}, happy birthday to {{ occasion_name }}! Extra treats all round, from all of us "
+            "{{ name }}, happy birthday to {{ occasion_name }}! Extra treats all round, from "
+            "all of us "
             "at {{ business }}."
         ),
     ),
@@ -91,7 +92,10 @@ WORDS = {
         text=(
             "For a special day – {{ occasion_name }} – we wanted to send you our very best wishes."
         ),
-        sms="{{ name }}, our very best wishes for a special day: {{ occasion_name }}. – {{ business }}",
+        sms=(
+            "{{ name }}, our very best wishes from {{ business }} for a special day: {{ "
+            "occasion_name }}."
+        ),
     ),
     "welcome": Words(
         subject="Thank you for your visit!",
@@ -128,8 +132,8 @@ WORDS = {
             "to you."
         ),
         sms=(
-            "{{ name }}, we're sorry your last visit fell short. Thank you for telling us – "
-            "we'd like to make it right. – {{ business }}"
+            "{{ name }}, we're sorry your last visit fell short. Thank you for telling us – all of"
+            " us at {{ business }} would like to make it right."
         ),
     ),
     "thankyou": Words(

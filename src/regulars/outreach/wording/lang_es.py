@@ -61,7 +61,9 @@ WORDS = {
                 "y un año lleno de cosas buenas."
             ),
         ),
-        sms="¡Feliz cumpleaños, {{ name }}! Un saludo cariñoso de todo el equipo de {{ business }}.",
+        sms=(
+            "¡Feliz cumpleaños, {{ name }}! Un saludo cariñoso de todo el equipo de {{ business }}."
+        ),
     ),
     "name_day": Words(
         subject="¡Feliz santo!",
@@ -107,11 +109,11 @@ WORDS = {
         sms=(
             (
                 "¡Felicidades a {{ occasion_name }} en su cumpleaños, {{ name }}! Hágale llegar "
-                "nuestros mejores deseos. {{ business }}"
+                "nuestros mejores deseos de parte de {{ business }}."
             ),
             (
                 "¡Felicidades a {{ occasion_name }} en su cumpleaños, {{ name }}! Hazle llegar "
-                "nuestros mejores deseos. {{ business }}"
+                "nuestros mejores deseos de parte de {{ business }}."
             ),
         ),
     ),
@@ -122,7 +124,8 @@ WORDS = {
             "muchos mimos. Un abrazo de todo el equipo de {{ business }}."
         ),
         sms=(
-            "{{ name }}, ¡feliz cumpleaños a {{ occasion_name }}! Premios extra y muchos mimos de parte "
+            "{{ name }}, ¡feliz cumpleaños a {{ occasion_name }}! Premios extra y muchos mimos"
+            " de parte "
             "de {{ business }}."
         ),
     ),
@@ -139,8 +142,8 @@ WORDS = {
             ),
         ),
         sms=(
-            "{{ name }}, nuestros mejores deseos en un día especial: {{ occasion_name }}. "
-            "{{ business }}"
+            "{{ name }}, nuestros mejores deseos de parte de {{ business }} en un día especial: {{"
+            " occasion_name }}."
         ),
     ),
     "welcome": Words(
@@ -221,8 +224,8 @@ WORDS = {
             ),
         ),
         sms=(
-            "{{ name }}, sentimos que la última visita no estuviera a la altura. Gracias por "
-            "decírnoslo: queremos arreglarlo. {{ business }}"
+            "{{ name }}, sentimos que la última visita a {{ business }} no estuviera a la altura. "
+            "Gracias por decírnoslo: queremos arreglarlo."
         ),
     ),
     "thankyou": Words(

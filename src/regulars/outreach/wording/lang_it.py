@@ -104,12 +104,12 @@ WORDS = {
         ),
         sms=(
             (
-                "Tanti auguri a {{ occasion_name }}, {{ name }}! Porti i nostri auguri più cari. "
-                "{{ business }}"
+                "Tanti auguri a {{ occasion_name }}, {{ name }}! Porti i nostri auguri più cari da"
+                " parte di {{ business }}."
             ),
             (
-                "Tanti auguri a {{ occasion_name }}, {{ name }}! Porta i nostri auguri più cari. "
-                "{{ business }}"
+                "Tanti auguri a {{ occasion_name }}, {{ name }}! Porta i nostri auguri più cari da"
+                " parte di {{ business }}."
             ),
         ),
     ),
@@ -120,7 +120,8 @@ WORDS = {
             "premietti in abbondanza. Un abbraccio da tutti noi di {{ business }}."
         ),
         sms=(
-            "{{ name }}, buon compleanno a {{ occasion_name }}! Coccole e premietti in abbondanza da "
+            "{{ name }}, buon compleanno a {{ occasion_name }}! Coccole e premietti in "
+            "abbondanza da "
             "tutti noi di {{ business }}."
         ),
     ),
@@ -137,8 +138,8 @@ WORDS = {
             ),
         ),
         sms=(
-            "{{ name }}, i nostri migliori auguri per un giorno speciale: {{ occasion_name }}. "
-            "{{ business }}"
+            "{{ name }}, i migliori auguri da {{ business }} per un giorno speciale: {{ "
+            "occasion_name }}."
         ),
     ),
     "welcome": Words(
@@ -213,8 +214,8 @@ WORDS = {
             ),
         ),
         sms=(
-            "{{ name }}, ci dispiace che l'ultima visita non sia stata all'altezza. Grazie per "
-            "avercelo detto: vorremmo rimediare. {{ business }}"
+            "{{ name }}, ci dispiace che l'ultima visita da {{ business }} non sia stata "
+            "all'altezza. Grazie per avercelo detto: vorremmo rimediare."
         ),
     ),
     "thankyou": Words(
