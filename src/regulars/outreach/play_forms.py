@@ -43,6 +43,7 @@ def _whole(label: Any, bounds: tuple[int, int], message: Any, **extra: Any) -> f
 
 
 HELD_DAYS = 30  # the held-back page looks this far back unless told otherwise
+DAY_CHOICES = (7, 30, 90)
 HOUR_CHOICES = [(hour, f"{hour:02d}:00") for hour in range(24)]
 
 # The audience fields each kind shows (the rest are not asked).
@@ -62,7 +63,7 @@ KIND_HELP: dict[str, Any] = {
     PlayKind.OCCASION: _("Customers on an occasion of theirs: a birthday, a name day, …"),
     PlayKind.WELCOME: _("New customers, a few days after their first visit."),
     PlayKind.CHECK_IN: _("Regulars who are overdue by their own rhythm."),
-    PlayKind.WIN_BACK: _("Customers who have not come for a long time."),
+    PlayKind.WIN_BACK: _("Customers who stopped coming, by their own rhythm."),
     PlayKind.RECOVERY: _("Customers who were dissatisfied, once their complaint is resolved."),
     PlayKind.THANK_YOU: _("Customers who reach a number of visits."),
 }
@@ -120,15 +121,15 @@ class PlayForm(CleanTextMixin, forms.Form):
         initial=plays.DEFAULT_PARAMS[PlayKind.WELCOME]["after_days"],
     )
     min_days = _whole(
-        _("Lapsed after this many days away"),
+        _("Only those away at least this many days"),
         plays.WINBACK_MIN_DAYS,
         _("A customer is lapsed after %(low)s to %(high)s days away."),
-        initial=plays.DEFAULT_PARAMS[PlayKind.WIN_BACK]["min_days"],
+        help_text=_("Empty: everyone the nightly snapshot counts as lapsed by their own rhythm."),
     )
     milestones = forms.CharField(
         label=_("Thank at these numbers of visits"),
         max_length=100,
-        initial="10, 50, 100",
+        initial=", ".join(str(m) for m in plays.DEFAULT_PARAMS[PlayKind.THANK_YOU]["milestones"]),
         help_text=_("Whole numbers separated by commas, e.g. 10, 50, 100."),
     )
     send_hour = forms.TypedChoiceField(
@@ -218,7 +219,7 @@ class PlayForm(CleanTextMixin, forms.Form):
         asked = KIND_FIELDS.get(str(kind), ())
         if kind == PlayKind.OCCASION and "occasion" not in self.errors and not data.get("occasion"):
             self.add_error("occasion", _("Choose the occasion."))
-        for name in ("after_days", "min_days"):
+        for name in ("after_days",):
             if name in asked and data.get(name) is None and name not in self.errors:
                 self.add_error(name, self.fields[name].error_messages["required"])
         if "milestones" in asked and "milestones" not in self.errors:
@@ -234,7 +235,7 @@ class PlayForm(CleanTextMixin, forms.Form):
         params: dict[str, Any] = {}
         if kind == PlayKind.WELCOME:
             params["after_days"] = data["after_days"]
-        elif kind == PlayKind.WIN_BACK:
+        elif kind == PlayKind.WIN_BACK and data.get("min_days") is not None:
             params["min_days"] = data["min_days"]
         elif kind == PlayKind.THANK_YOU:
             params["milestones"] = data["milestones"]
@@ -381,7 +382,10 @@ class PolicyForm(forms.Form):
         label=_("Plan the day's outreach at"),
         choices=HOUR_CHOICES,
         coerce=int,
-        help_text=_("In each location's own time; messages go out from the plays' hours on."),
+        help_text=_(
+            "Every morning at this hour (the first location's time); each message then "
+            "goes at its play's hour."
+        ),
     )
 
     def clean(self) -> dict[str, Any]:
@@ -399,7 +403,9 @@ class HeldFilterForm(forms.Form):
 
     days = forms.ChoiceField(
         label=_("In the last"),
-        choices=[("7", _("7 days")), ("30", _("30 days")), ("90", _("90 days"))],
+        choices=[
+            (str(days), _filled_in(_("%(days)s days"), {"days": days})) for days in DAY_CHOICES
+        ],
         required=False,
     )
     location = forms.ChoiceField(label=_("Location"), required=False)

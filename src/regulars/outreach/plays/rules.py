@@ -39,10 +39,11 @@ WELCOME_AFTER_DAYS = (0, 365)
 WINBACK_MIN_DAYS = (14, 3650)
 MILESTONE = (1, 100000)
 MAX_MILESTONES = 10
+# Filled in when a play does not say (the planner's own defaults, ``audiences``); a
+# win-back without ``min_days`` reaches everyone the nightly snapshot counts as lapsed.
 DEFAULT_PARAMS: dict[str, dict[str, Any]] = {
-    PlayKind.WELCOME: {"after_days": 1},
-    PlayKind.WIN_BACK: {"min_days": 90},
-    PlayKind.THANK_YOU: {"milestones": [10, 50, 100]},
+    PlayKind.WELCOME: {"after_days": 2},
+    PlayKind.THANK_YOU: {"milestones": [10, 25, 50, 100]},
 }
 
 # The moves a manager may make: action -> (from statuses, to status).
@@ -137,7 +138,9 @@ def _clean_welcome(params: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _clean_winback(params: Mapping[str, Any]) -> dict[str, Any]:
-    days = params.get("min_days", DEFAULT_PARAMS[PlayKind.WIN_BACK]["min_days"])
+    days = params.get("min_days")
+    if days is None:
+        return {}
     return {
         "min_days": whole_between(
             days,
