@@ -10,10 +10,12 @@ channel and records what happened.
    UPDATE SKIP LOCKED`` so several workers take disjoint batches; SQLite serialises
    the claim (its transactions take the write lock when they begin). The claim
    commits before anything leaves the building.
-2. **Send**, one message at a time: the contact policy is asked again
-   (``policy.channel_allowed``: consent withdrawn, unsubscribed or bounced since the
-   message was planned → ``cancelled`` with that reason), the voucher is issued (once
-   per message), the words rendered, and the channel adapter sends.
+2. **Send**: the contact policy is asked again for the whole batch (``recheck``, the
+   rules of ``policy.channel_allowed`` but the budget: consent withdrawn, unsubscribed,
+   bounced, a complaint opened since the message was planned → ``cancelled`` with that
+   reason); then, one message at a time, the voucher is issued (once per message), the
+   words rendered, and the channel adapter sends, in a thread of its own, so that
+   waiting for the provider's reply overlaps rendering the next message.
 3. **Record** (one short transaction per message, only while the claim is still
    ours): ``sent`` with the address, words and provider reference; a temporary
    failure goes back to ``queued`` with ``next_attempt_at = now + base · 2^attempts``
@@ -31,12 +33,14 @@ Message-ID is derived from it and the SMS provider gets it as ``Idempotency-Key`
 - Killed before the provider accepted the message: the claim stays ``sending``; after
   ``RECLAIM_AFTER`` any worker claims it again and sends it once.
 - Killed after our commit: it is ``sent``; nothing is sent again.
-- Killed between the provider's acceptance and our commit (the milliseconds between
-  the SMTP server's 250 or the provider's 2xx and the UPDATE): the message is sent
-  again under the same key. The SMS provider drops the repeat (idempotency key); an
-  SMTP server has no such rule, so the recipient may get the same e-mail twice, with
-  the same Message-ID, which mail clients collapse. That window cannot be closed
-  without a two-phase commit with the provider, which SMTP does not offer.
+- Killed between the provider's acceptance and our commit (the few milliseconds
+  between the SMTP server's 250 or the provider's 2xx and our UPDATE, which at most
+  waits for the next message to be rendered): the message is sent again under the
+  same key. The SMS provider drops the repeat (idempotency key); an SMTP server has no
+  such rule, so the recipient may get the same e-mail twice, with the same
+  Message-ID, which mail stores that deduplicate by Message-ID (Gmail does) show once.
+  That window cannot be closed without a two-phase commit with the provider, which
+  SMTP does not offer.
 
 A claim older than ``RECLAIM_AFTER`` is taken as abandoned. A worker renews the stamp
 of its batch when a third of that time has passed, so a slow but living worker keeps
@@ -50,18 +54,22 @@ import logging
 import random
 import time
 from collections.abc import Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+import numpy as np
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from regulars.outreach import reasons
+from regulars.customers.models import Phone
+from regulars.outreach import policy, reasons
 from regulars.outreach.channels import ChannelAdapter, Outcome, Rendered
-from regulars.outreach.models import Bounce, Channel, Message, MessageStatus
+from regulars.outreach.models import Bounce, Channel, Message, MessageStatus, PlayKind
+from regulars.outreach.policy import Held
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +78,8 @@ BATCH_SIZE = 50
 SENT_BY_ADAPTER = (Channel.EMAIL, Channel.SMS)
 CLAIMED_CHANNELS = (Channel.EMAIL, Channel.SMS, Channel.CARD)
 
+# The policy's rules asked again right before sending (``recheck``): all but the budget.
+SEND_RULES = tuple(r for r in policy.RULES if r.code not in (reasons.BUDGET, reasons.TODAY))
 # Why a message failed (``Message.reason``; bounced and cancelled use ``reasons``' codes).
 REASON_FAILED = "send_failed"
 
@@ -174,6 +184,60 @@ def _renew(claim: _Claim, remaining: list[int], now: datetime) -> set[int]:
     return ours
 
 
+def recheck(messages: Sequence[Message], *, now: datetime) -> dict[int, tuple[Held | None, str]]:
+    """The contact policy asked again right before sending, for a batch at once: for
+    each message, why it may no longer go (or None) and the address it goes to.
+
+    The rules that can change after planning are asked (unsubscribed, consent, an
+    address that has not bounced, an open complaint or recovery; ``policy.RULES``); the
+    budget is not: the planner decided it, counting every queued message, and counting
+    the batch again would count each message against itself. Select ``customer``,
+    ``play`` and the customer's ``phones`` (by id) with the messages.
+    """
+    if not messages:
+        return {}
+    customers = np.array([m.customer_id for m in messages], dtype=np.int64)
+    facts = policy.load_facts(
+        customers.tolist(), day=now.date(), zones=policy.Zones.load(), same_day=True
+    )
+    ask = policy.Ask(
+        rows=facts.rows(customers),
+        channel=np.array([policy.COLUMN[m.channel] for m in messages], dtype=np.int8),
+        exempt=np.array([m.play.kind == PlayKind.RECOVERY for m in messages], dtype=bool),
+        limit=0,
+    )
+    codes = policy.decide(facts, ask, SEND_RULES)
+    texts = [m.customer_id for m in messages if m.channel == Channel.SMS]
+    bounced: dict[int, set[str]] = {}
+    for customer_id, address in Bounce.objects.filter(
+        customer_id__in=texts, channel=Channel.SMS
+    ).values_list("customer_id", "address"):
+        bounced.setdefault(customer_id, set()).add(address.strip())
+    verdicts: dict[int, tuple[Held | None, str]] = {}
+    for i, message in enumerate(messages):
+        code = int(codes[i])
+        held = None if code < 0 else Held(policy.CODES[code], policy.params(facts, ask, i, code))
+        customer = message.customer
+        if message.channel == Channel.EMAIL:
+            to = customer.email.strip()
+        elif message.channel == Channel.SMS:
+            phones = [(p.number, p.label) for p in customer.phones.all()]
+            to = policy.pick_number(phones, bounced.get(customer.pk, set()), policy.SMS)
+        else:
+            to = customer.postal_address.strip()
+        verdicts[message.id] = (held, to)
+    return verdicts
+
+
+@dataclass
+class _InFlight:
+    message: Message
+    claim: _Claim
+    outcome: Future[Outcome]
+    to: str
+    rendered: Rendered
+
+
 class _Run:
     """One ``send_due`` call: its clock, its channels and its tally."""
 
@@ -190,6 +254,10 @@ class _Run:
         self.down: set[str] = set()  # channels whose provider could not be reached
         self.report = SendReport()
         self.max_attempts = int(settings.OUTREACH_MAX_ATTEMPTS)
+        # One thread talks to the providers while this one renders the next message
+        # and records the last outcome: the waits for SMTP replies overlap our work.
+        self.sender = ThreadPoolExecutor(max_workers=1, thread_name_prefix="outreach-send")
+        self.inflight: _InFlight | None = None
 
     def now(self) -> datetime:
         return self._start + timedelta(seconds=time.monotonic() - self._t0)
@@ -204,74 +272,76 @@ class _Run:
     # -- one batch ---------------------------------------------------------------------
 
     def process(self, claim: _Claim) -> None:
-        messages = (
+        pending = list(
             Message.objects.filter(
                 id__in=claim.ids, status=MessageStatus.SENDING, claimed_at=claim.stamp
             )
             .select_related("customer", "location", "arm", "play")
+            .prefetch_related(Prefetch("customer__phones", queryset=Phone.objects.order_by("id")))
             .order_by("send_after", "id")
         )
+        verdicts = recheck(pending, now=self.now())
         cards: list[Message] = []
-        pending = list(messages)
         ours = {m.id for m in pending}
         renew_every = self.reclaim_after.total_seconds() / 3
         for index, message in enumerate(pending):
             if time.monotonic() - claim.renewed_at >= renew_every:
+                self.settle()  # its claim is renewed by being recorded
                 ours = _renew(claim, [m.id for m in pending[index:]], self.now())
             if message.id not in ours:
                 self.report.lost += 1
                 continue
-            if not self._still_allowed(message, claim):
-                continue
-            if message.channel == Channel.CARD:
+            held, to = verdicts[message.id]
+            if held is None and not to and message.channel != Channel.CARD:
+                held = Held(reasons.NO_ADDRESS, {"channel": message.channel})
+            if held is not None:
+                self._finish(
+                    message,
+                    claim,
+                    status=MessageStatus.CANCELLED,
+                    reason=held.code,
+                    reason_params=dict(held.params),
+                )
+            elif message.channel == Channel.CARD:
                 cards.append(message)
             else:
-                self._send_one(message, claim)
+                self._send_one(message, claim, to)
+        self.settle()
         if cards:
             self._print(cards, claim)
 
-    def _still_allowed(self, message: Message, claim: _Claim) -> bool:
-        from regulars.outreach.policy import channel_allowed
-
-        held = channel_allowed(message.customer, message.channel, now=self.now(), message=message)
-        if held is None:
-            return True
-        self._finish(
-            message,
-            claim,
-            status=MessageStatus.CANCELLED,
-            reason=held.code,
-            reason_params=dict(held.params),
-        )
-        return False
-
-    def _send_one(self, message: Message, claim: _Claim) -> None:
-        from regulars.outreach.policy import address_for
-
-        to = address_for(message.customer, message.channel)
-        if not to:
-            self._finish(
-                message,
-                claim,
-                status=MessageStatus.CANCELLED,
-                reason=reasons.NO_ADDRESS,
-                reason_params={"channel": message.channel},
-            )
+    def _send_one(self, message: Message, claim: _Claim, to: str) -> None:
+        """Render ``message`` and hand it to the sender thread; the previous message's
+        outcome is recorded meanwhile (``settle``)."""
+        try:
+            rendered = _render(message)
+        except Exception as error:  # a broken template: retried, then failed
+            log.exception("rendering message %s failed", message.key)
+            self.settle()
+            outcome = Outcome.retry(f"cannot render: {type(error).__name__}: {error}")
+            self._record(message, claim, outcome, to=to, rendered=None)
             return
-        rendered: Rendered | None = None
+        adapter = self.adapters[message.channel]
         if message.channel in self.down:
+            self.settle()
             outcome = Outcome.retry("provider unreachable earlier in this run", unreachable=True)
-        else:
-            try:
-                rendered = _render(message)
-            except Exception as error:  # a broken template: retried, then failed
-                log.exception("rendering message %s failed", message.key)
-                outcome = Outcome.retry(f"cannot render: {type(error).__name__}: {error}")
-            else:
-                outcome = self.adapters[message.channel].send(message, rendered, to=to)
+            self._record(message, claim, outcome, to=to, rendered=rendered)
+            return
+        sending = self.sender.submit(adapter.send, message, rendered, to=to)
+        self.settle()
+        self.inflight = _InFlight(message, claim, sending, to, rendered)
+
+    def settle(self) -> None:
+        """Wait for the message in the sender thread and record its outcome."""
+        inflight, self.inflight = self.inflight, None
+        if inflight is None:
+            return
+        outcome = inflight.outcome.result()
         if outcome.unreachable:
-            self.down.add(message.channel)
-        self._record(message, claim, outcome, to=to, rendered=rendered)
+            self.down.add(inflight.message.channel)
+        self._record(
+            inflight.message, inflight.claim, outcome, to=inflight.to, rendered=inflight.rendered
+        )
 
     def _print(self, cards: list[Message], claim: _Claim) -> None:
         from regulars.outreach.channels.print import make_batches
@@ -297,20 +367,25 @@ class _Run:
     # -- outcomes ----------------------------------------------------------------------
 
     def _finish(self, message: Message, claim: _Claim, **fields: Any) -> bool:
-        """Write ``fields`` if the claim is still ours (one short transaction)."""
-        with transaction.atomic():
-            done = Message.objects.filter(
-                pk=message.pk, status=MessageStatus.SENDING, claimed_at=claim.stamp
-            ).update(**fields)
-            if done and fields.get("status") == MessageStatus.BOUNCED:
-                Bounce.objects.create(
-                    customer_id=message.customer_id,
-                    channel=message.channel,
-                    address=fields["address"],
-                    at=fields.get("sent_at") or self.now(),
-                    reason=fields["error"],
-                    message=message,
-                )
+        """Write ``fields`` if the claim is still ours, in one short transaction: a
+        single UPDATE (its own transaction), or with the ``Bounce`` row when it bounced."""
+        mine = Message.objects.filter(
+            pk=message.pk, status=MessageStatus.SENDING, claimed_at=claim.stamp
+        )
+        if fields["status"] != MessageStatus.BOUNCED:
+            done = mine.update(**fields)
+        else:
+            with transaction.atomic():
+                done = mine.update(**fields)
+                if done:
+                    Bounce.objects.create(
+                        customer_id=message.customer_id,
+                        channel=message.channel,
+                        address=fields["address"],
+                        at=self.now(),
+                        reason=fields["error"],
+                        message=message,
+                    )
         if not done:
             self.report.lost += 1
             return False
@@ -416,6 +491,7 @@ def send_due(
             run.report.reclaimed += claim.reclaimed
             run.process(claim)
     finally:
+        run.sender.shutdown(wait=True)
         for adapter in adapters.values():
             adapter.close()
     return run.report
