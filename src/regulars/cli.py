@@ -82,6 +82,15 @@ def cmd_run_due(args: argparse.Namespace) -> int:
     return 0 if run is None or run.status != "failed" else 1
 
 
+def cmd_worker(args: argparse.Namespace) -> int:
+    """Run the background worker: the schedule (send outreach, plan the day, what
+    ``run-due`` does) and the task queue, until SIGTERM or Ctrl+C; ``--once`` runs what
+    is due and exits."""
+    from regulars.outreach.worker import run_worker
+
+    return run_worker(interval_s=args.interval, once=args.once, reclaim_after_s=args.reclaim_after)
+
+
 def cmd_snapshot(args: argparse.Namespace) -> int:
     """Take the loyalty snapshot now (whatever the hour; once per business day unless
     the day's run failed)."""
@@ -262,6 +271,22 @@ def build_parser() -> argparse.ArgumentParser:
         "nightly loyalty snapshot)",
     )
     p.set_defaults(func=cmd_run_due)
+
+    p = sub.add_parser(
+        "worker",
+        help="run the background worker: send outreach, plan the day, and what run-due does",
+    )
+    p.add_argument("--interval", type=float, default=30.0, help="seconds between schedule checks")
+    p.add_argument("--once", action="store_true", help="run what is due once, then exit")
+    p.add_argument(
+        "--reclaim-after",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="send again the messages a stopped worker left half-sent after this long "
+        "(default 600)",
+    )
+    p.set_defaults(func=cmd_worker)
 
     p = sub.add_parser("snapshot", help="take the nightly loyalty snapshot now")
     p.set_defaults(func=cmd_snapshot)

@@ -1,0 +1,210 @@
+"""A worker killed with SIGKILL in the middle of a batch, then started again, sends
+every message exactly once.
+
+The real ``regulars worker --once`` runs in a child process against its own database
+(a SQLite file; also a fresh PostgreSQL database when REGULARS_DATABASE_URL is set),
+sending to a real SMTP sink or SMS provider stand-in in this process, which kills the
+worker at the Nth message: the SMTP sink before answering its DATA (so that message
+was never accepted), the SMS provider after accepting the text and before answering
+(the window where only the idempotency key prevents a double).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import psycopg
+import pytest
+from psycopg import sql
+
+from regulars.core.dburl import parse_database_url
+from regulars.outreach.channels.email import message_id_for
+from tests.outreach.sinks import sms_provider, smtp_sink
+
+ROOT = Path(__file__).resolve().parents[2]
+MESSAGES = 30
+KILL_AT = 8
+CHILD = (
+    "import sys, django; django.setup(); "
+    "from tests.outreach._delivery_helpers import child_main; "
+    "sys.exit(child_main(sys.argv[1:]))"
+)
+BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("REGULARS_DATABASE_URL") else [])
+
+
+@contextlib.contextmanager
+def _database(tmp_path: Path, backend: str) -> Iterator[dict[str, str]]:
+    """The environment of the children: their own SQLite file, or a PostgreSQL
+    database of their own on the test server (dropped afterwards)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("REGULARS_")}
+    env.update(
+        REGULARS_DATA_DIR=str(tmp_path),
+        DJANGO_SETTINGS_MODULE="regulars.settings",
+        REGULARS_LOG_LEVEL="INFO",
+    )
+    if backend == "sqlite":
+        yield env
+        return
+    url = os.environ["REGULARS_DATABASE_URL"]
+    config = parse_database_url(url)
+    name = f"{config['NAME']}_crash_{secrets.token_hex(4)}"
+    admin: dict[str, Any] = {
+        "host": config["HOST"] or None,
+        "port": config["PORT"] or None,
+        "user": config["USER"] or None,
+        "password": config["PASSWORD"] or None,
+        "dbname": "postgres",
+    }
+    with psycopg.connect(autocommit=True, **{k: v for k, v in admin.items() if v}) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    env["REGULARS_DATABASE_URL"] = urlsplit(url)._replace(path=f"/{name}").geturl()
+    try:
+        yield env
+    finally:
+        with psycopg.connect(autocommit=True, **{k: v for k, v in admin.items() if v}) as conn:
+            conn.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
+
+
+def _child(env: dict[str, str], *args: str) -> Any:
+    done = subprocess.run(  # noqa: S603 - our own interpreter and code
+        [sys.executable, "-c", CHILD, *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _worker(env: dict[str, str], *args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(  # noqa: S603 - our own command line
+        [sys.executable, "-m", "regulars.cli", "worker", "--once", *args],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+def _finish(worker: subprocess.Popen[str]) -> tuple[int, str]:
+    output, _err = worker.communicate(timeout=300)
+    return worker.returncode, output
+
+
+def _statuses(report: dict[str, dict[str, Any]]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for row in report.values():
+        counts[row["status"]] = counts.get(row["status"], 0) + 1
+    return counts
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_worker_killed_mid_batch_and_started_again_sends_each_email_exactly_once(
+    tmp_path: Path, backend: str
+) -> None:
+    with smtp_sink() as sink, _database(tmp_path, backend) as env:
+        env.update(
+            REGULARS_EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
+            REGULARS_SMTP_HOST="127.0.0.1",
+            REGULARS_SMTP_PORT=str(sink.port),
+        )
+        keys = _child(env, "seed", str(MESSAGES), "email")
+
+        first = _worker(env)
+        sink.kill_on_data(first.pid, KILL_AT)
+        code, output = _finish(first)
+        assert code == -signal.SIGKILL, output
+
+        halfway = _child(env, "report")
+        assert _statuses(halfway)["sent"] == KILL_AT - 1
+        assert _statuses(halfway)["sending"] == MESSAGES - (KILL_AT - 1)
+        assert len(sink.received()) == KILL_AT - 1
+
+        code, output = _finish(_worker(env, "--reclaim-after", "0"))
+        assert code == 0, output
+
+        final = _child(env, "report")
+        assert _statuses(final) == {"sent": MESSAGES}
+        ids = sink.message_ids()
+        assert len(ids) == MESSAGES
+        assert len(set(ids)) == MESSAGES
+        assert set(ids) == {message_id_for(key) for key in keys}
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_worker_killed_after_the_provider_accepted_a_text_sends_each_text_exactly_once(
+    tmp_path: Path, backend: str
+) -> None:
+    with sms_provider() as provider, _database(tmp_path, backend) as env:
+        env.update(REGULARS_SMS_URL=provider.url, REGULARS_SMS_TOKEN=provider.token)
+        keys = _child(env, "seed", str(MESSAGES), "sms")
+
+        first = _worker(env)
+        provider.kill_after_accepting(first.pid, KILL_AT)
+        code, output = _finish(first)
+        assert code == -signal.SIGKILL, output
+
+        halfway = _child(env, "report")
+        assert _statuses(halfway)["sent"] == KILL_AT - 1
+        assert len(provider.delivered) == KILL_AT  # the last one accepted, never recorded
+        unrecorded = keys[KILL_AT - 1]
+        assert halfway[unrecorded]["status"] == "sending"
+
+        code, output = _finish(_worker(env, "--reclaim-after", "0"))
+        assert code == 0, output
+
+        final = _child(env, "report")
+        assert _statuses(final) == {"sent": MESSAGES}
+        # Sent again under the same key, and dropped by the provider as a repeat.
+        assert len(provider.requests) == MESSAGES + 1
+        assert [r.key for r in provider.requests].count(unrecorded) == 2
+        assert sorted(provider.delivered) == sorted(keys)
+        assert final[unrecorded]["provider_ref"] == provider.delivered[unrecorded]["id"]
+
+
+def test_sigterm_stops_the_worker_once_the_task_in_hand_is_done(tmp_path: Path) -> None:
+    with smtp_sink() as sink, _database(tmp_path, "sqlite") as env:
+        env.update(
+            REGULARS_EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
+            REGULARS_SMTP_HOST="127.0.0.1",
+            REGULARS_SMTP_PORT=str(sink.port),
+        )
+        _child(env, "seed", "4", "email")
+        sink.delay_s = 0.4
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "regulars.cli", "worker", "--interval", "0.5"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        deadline = time.monotonic() + 120
+        while sink.data_count < 1:
+            assert worker.poll() is None, worker.communicate()[0]
+            assert time.monotonic() < deadline, "the worker never sent"
+            time.sleep(0.02)
+        worker.send_signal(signal.SIGTERM)
+        code, output = _finish(worker)
+
+        assert code == 0, output
+        assert "SIGTERM: stopping after the current task" in output
+        assert _statuses(_child(env, "report")) == {"sent": 4}
+        assert len(sink.received()) == 4
