@@ -151,12 +151,26 @@ def test_one_group_alone_gives_no_difference(
 
 
 def test_spend_counts_customers_who_spent_nothing() -> None:
-    result = spend([0.0, 0.0, 30.0, 10.0])
-    assert result.n == 4
-    assert result.mean == pytest.approx(10.0)
-    reference = sps.t.interval(0.95, 3, loc=10.0, scale=sps.sem([0.0, 0.0, 30.0, 10.0]))
+    values = [0.0, 0.0, 30.0, 10.0, 20.0, 25.0, 15.0, 0.0]
+    result = spend(values)
+    assert result.n == 8
+    assert result.mean == pytest.approx(12.5)
+    reference = sps.t.interval(0.95, 7, loc=12.5, scale=sps.sem(values))
+    assert reference[0] > 0
     assert result.ci is not None
     assert (result.ci.low, result.ci.high) == pytest.approx(reference)
+
+
+def test_the_spend_interval_of_a_few_customers_stops_at_zero() -> None:
+    result = spend([0.0, 0.0, 0.0, 40.0])
+    reference = sps.t.interval(0.95, 3, loc=10.0, scale=sps.sem([0.0, 0.0, 0.0, 40.0]))
+    assert reference[0] < 0
+    assert result.ci is not None
+    assert (result.ci.low, result.ci.high) == pytest.approx((0.0, reference[1]))
+    # Refunds (negative amounts) keep the interval as it is.
+    refunded = spend([0.0, -5.0, 0.0, 40.0])
+    assert refunded.ci is not None
+    assert refunded.ci.low < 0
 
 
 def test_the_spend_difference_is_welchs_as_scipy_computes_it() -> None:

@@ -31,7 +31,7 @@ infinity never leave this module.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 import numpy as np
@@ -107,8 +107,16 @@ def rate(successes: int, n: int, *, alpha: float = ALPHA) -> Rate:
 def spend(values: npt.ArrayLike, *, alpha: float = ALPHA) -> MeanEstimate:
     """Mean spend per customer with its t interval: one value per customer, 0 for a
     customer who spent nothing (leaving them out would measure spend per buyer, not
-    per customer). NaN is dropped as missing; ±infinity raises ``ValueError``."""
-    return mean_interval(values, confidence=1.0 - alpha)
+    per customer). NaN is dropped as missing; ±infinity raises ``ValueError``.
+
+    When no value is negative (no refunds), the interval's lower end is raised to 0:
+    a mean of non-negative amounts cannot be below it, and the symmetric t interval
+    of a small, skewed group would otherwise say so."""
+    estimate = mean_interval(values, confidence=1.0 - alpha)
+    ci = estimate.ci
+    if ci is not None and ci.low < 0 and not (np.asarray(values, dtype=np.float64) < 0).any():
+        return replace(estimate, ci=Interval(0.0, ci.high))
+    return estimate
 
 
 # --- two groups -----------------------------------------------------------------------------

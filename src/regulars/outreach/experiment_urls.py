@@ -1,5 +1,12 @@
-"""Outreach routes (experiment)."""
+"""Outreach routes (experiment reports), under ``/outreach/experiments/`` in the
+``outreach`` namespace."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []  # filled by the experiment work
+from regulars.outreach import experiment_views
+
+urlpatterns = [
+    path("", experiment_views.experiment_list, name="experiments"),
+    # "public_id": the play's.
+    path("<str:public_id>/", experiment_views.experiment, name="experiment"),
+]
