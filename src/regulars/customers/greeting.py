@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -40,14 +40,18 @@ from django.utils.translation import (
 from regulars.accounts.models import Location
 from regulars.core.dates import weekday_and_day
 from regulars.core.localtime import local_today, zone
-from regulars.core.occasions import MonthDay
+from regulars.customers import occasions
 from regulars.customers.models import (
     AddressForm,
     Customer,
     CustomerKind,
+    CustomOccasion,
+    HouseholdMember,
+    Pet,
     PreferenceKind,
-    Relation,
 )
+from regulars.customers.namedays import name_day_for
+from regulars.customers.occasions import Occurrence
 from regulars.customers.queries import address_as, visit_history
 
 WARNING = "warning"
@@ -81,13 +85,14 @@ class Hint:
 
 @dataclass(frozen=True)
 class UpcomingOccasion:
-    kind: str  # birthday, name_day, household_birthday, pet_birthday, first_visit
-    label: str  # what it is, in the staff's language
-    name: str  # whose occasion
+    kind: str  # birthday, name_day, household_birthday, pet_birthday, first_visit, custom
+    label: str  # what it is, in the staff's language; a custom date's own label
+    name: str  # whose occasion (the customer's own name for a custom date)
     detail: str  # relation of a household member or kind of pet; "" otherwise
     on: date  # the local date it falls on
     days_away: int  # 0 = today
-    years: int | None  # the age or the years since the first visit, when known
+    years: int | None  # the age, the years since the first visit or since a custom
+    # date's year, when known
 
 
 @dataclass(frozen=True)
@@ -225,117 +230,57 @@ OCCASION_LABELS: dict[str, Promise] = {
     "household_birthday": pgettext_lazy("occasion", "Birthday in the household"),
     "pet_birthday": pgettext_lazy("occasion", "Pet's birthday"),
     "first_visit": pgettext_lazy("occasion", "Anniversary of the first visit"),
+    "custom": pgettext_lazy("occasion", "Custom date"),
 }
 
 
-def _month_day(month: int | None, day: int | None, year: int | None = None) -> MonthDay | None:
-    """The occasion, or None when the stored parts do not make a date."""
-    if month is None or day is None:
-        return None
-    try:
-        return MonthDay(month, day, year)
-    except ValueError:
-        try:  # a bad year should not hide a good month and day
-            return MonthDay(month, day)
-        except ValueError:
-            return None
-
-
-def _upcoming(
-    kind: str, name: str, detail: str, when: MonthDay | None, today: date
-) -> UpcomingOccasion | None:
-    if when is None:
-        return None
-    on = when.next_on_or_after(today)
-    days_away = (on - today).days
-    if days_away > OCCASION_WINDOW_DAYS:
-        return None
-    years = on.year - when.year if when.year is not None else None
+def _upcoming(occurrence: Occurrence, *, me: str, today: date) -> UpcomingOccasion:
+    custom = occurrence.kind == occasions.CUSTOM
     return UpcomingOccasion(
-        kind=kind,
-        label=str(OCCASION_LABELS[kind]),
-        name=name,
-        detail=detail,
-        on=on,
-        days_away=days_away,
-        years=years,
+        kind=occurrence.kind,
+        label=occurrence.name if custom else str(OCCASION_LABELS[occurrence.kind]),
+        name=me if custom else occurrence.name,
+        detail=occasions.detail_label(occurrence.kind, occurrence.detail),
+        on=occurrence.on,
+        days_away=(occurrence.on - today).days,
+        years=occurrence.years,
     )
-
-
-def _first_visit_day(customer: Customer, tz_name: str) -> date | None:
-    days = [customer.first_met_on] if customer.first_met_on else []
-    if customer.first_visit_at is not None:
-        days.append(customer.first_visit_at.astimezone(zone(tz_name)).date())
-    return min(days) if days else None
 
 
 def upcoming_occasions(
     customer: Customer,
-    household: Iterable[Any],
-    pets: Iterable[Any],
+    household: Iterable[HouseholdMember],
+    pets: Iterable[Pet],
     *,
     today: date,
     tz_name: str,
+    custom: Iterable[CustomOccasion] = (),
+    name_day: tuple[int, int] | None = None,
 ) -> tuple[UpcomingOccasion, ...]:
-    """Occasions from today to OCCASION_WINDOW_DAYS days ahead, soonest first."""
-    own_name = customer.preferred_name or customer.given_name or customer.display_name
-    found = [
-        _upcoming(
-            "birthday",
-            own_name,
-            "",
-            _month_day(customer.birth_month, customer.birth_day, customer.birth_year),
-            today,
-        ),
-        _upcoming(
-            "name_day",
-            own_name,
-            "",
-            _month_day(customer.nameday_month, customer.nameday_day),
-            today,
-        ),
-    ]
-    first = _first_visit_day(customer, tz_name)
-    if first is not None and first.year < today.year:
-        anniversary = _upcoming(
-            "first_visit", own_name, "", _month_day(first.month, first.day, first.year), today
-        )
-        # Not on the very first day, and only once a whole year has passed.
-        found.append(anniversary if anniversary and anniversary.years else None)
-    for member in household:
-        found.append(
-            _upcoming(
-                "household_birthday",
-                member.name,
-                _relation_label(member.relation),
-                _month_day(member.birth_month, member.birth_day, member.birth_year),
-                today,
-            )
-        )
-    for pet in pets:
-        found.append(
-            _upcoming(
-                "pet_birthday",
-                pet.name,
-                pet.kind,
-                _month_day(pet.birth_month, pet.birth_day, pet.birth_year),
-                today,
-            )
-        )
+    """Occasions from today to OCCASION_WINDOW_DAYS days ahead, soonest first, by the
+    rules of ``customers.occasions`` (which the agenda and the planner use too).
+    ``name_day`` is the customer's as ``customers.namedays.name_day_for`` found it."""
+    found = occasions.occasions_of(
+        customer,
+        household=household,
+        pets=pets,
+        custom=custom,
+        name_day=name_day,
+        days=occasions.DayRange(today, today + timedelta(days=OCCASION_WINDOW_DAYS)),
+        tz_name=tz_name,
+    )
+    me = occasions.own_name_of(customer)
     kinds = list(OCCASION_LABELS)
     return tuple(
         sorted(
-            (o for o in found if o is not None),
-            key=lambda o: (o.days_away, kinds.index(o.kind), o.name),
+            (_upcoming(o, me=me, today=today) for o in found),
+            key=lambda o: (o.days_away, kinds.index(o.kind), o.name, o.label),
         )
     )
 
 
 def _relation_label(relation: str) -> str:
-    if relation == Relation.OTHER or relation not in Relation.values:
-        return ""
-    # Lower case reads naturally inside a sentence in every language we ship.
-    return str(Relation(relation).label).lower()
+    return occasions.detail_label(occasions.HOUSEHOLD_BIRTHDAY, occasions.relation_detail(relation))
 
 
 def _who(name: str, detail: str) -> str:
@@ -367,6 +312,9 @@ OCCASION_HINTS: dict[tuple[str, bool], Promise] = {
         "%(count)d years since their first visit on %(day)s: a good moment to thank them",
         "count",
     ),
+    # %(what)s is the label staff gave the date ("Wedding anniversary").
+    ("custom", True): gettext_lazy("Today: %(what)s. Remember it with them"),
+    ("custom", False): gettext_lazy("%(what)s on %(day)s: remember it with them"),
 }
 
 
@@ -381,6 +329,7 @@ def _occasion_hint(occasion: UpcomingOccasion) -> Hint:
         "day": occasion_day(occasion.on),
         "who": _who(occasion.name, occasion.detail),
         "count": occasion.years or 0,
+        "what": occasion.label,
     }
     # `%` on the lazy message, not on str(): a lazy ngettext picks its plural from "count".
     text = str(message % values)
@@ -462,8 +411,10 @@ def build_greeting_card(
 ) -> GreetingCard:
     """The card for ``customer`` at ``location``; hints in the active (staff) language.
 
-    Five queries (preferences, household, pets, the latest visits and their lines) plus
-    whatever registered parts run. ``now`` must be aware; it defaults to the present.
+    Six queries (preferences, household, pets, custom dates, the latest visits and their
+    lines), one or two for the name day when the customer chose none (the imported
+    calendar, the first location when they have no home location), plus whatever
+    registered parts run. ``now`` must be aware; it defaults to the present.
     """
     moment = now or timezone.now()
     if timezone.is_naive(moment):
@@ -474,6 +425,11 @@ def build_greeting_card(
     preferences = list(customer.preferences.all())
     household = list(customer.household.all())
     pets = list(customer.pets.all())
+    custom = list(customer.occasions.all())
+    if customer.home_location_id == location.pk and not Customer.home_location.is_cached(customer):
+        # Served at their home location: the name day's country needs no query.
+        Customer.home_location.field.set_cached_value(customer, location)
+    name_day = name_day_for(customer)
     visits = list(visit_history(customer)[:USUAL_VISITS])
 
     def texts(kind: str) -> tuple[str, ...]:
@@ -483,7 +439,15 @@ def build_greeting_card(
     dietary = texts(PreferenceKind.DIETARY)
     dislikes = texts(PreferenceKind.DISLIKE)
     likes = texts(PreferenceKind.LIKE)
-    occasions = upcoming_occasions(customer, household, pets, today=today, tz_name=tz_name)
+    upcoming = upcoming_occasions(
+        customer,
+        household,
+        pets,
+        today=today,
+        tz_name=tz_name,
+        custom=custom,
+        name_day=name_day.month_day if name_day is not None else None,
+    )
     last = _last_visit(visits[0], today=today, tz_name=tz_name) if visits else None
 
     hints: list[Hint] = []
@@ -495,7 +459,7 @@ def build_greeting_card(
         Hint("dietary", _("Dietary need (%(what)s): check what you serve") % {"what": d}, WARNING)
         for d in dietary
     ]
-    hints += [_occasion_hint(o) for o in occasions]
+    hints += [_occasion_hint(o) for o in upcoming]
     if usual := the_usual(visits):
         hints.append(
             Hint("usual", _("Offer the usual: %(what)s?") % {"what": ", ".join(usual)}, ASK)
@@ -524,7 +488,7 @@ def build_greeting_card(
                 )
             )
         hints.append(_last_visit_hint(last, here=visits[0].location_id == location.pk))
-    hints += _companion_hints(household, pets, occasions)
+    hints += _companion_hints(household, pets, upcoming)
     hints += [
         Hint("dislike", _("Dislikes %(what)s: avoid offering it") % {"what": d}, INFO)
         for d in dislikes
@@ -548,19 +512,19 @@ def build_greeting_card(
         likes=likes,
         household=tuple(HouseholdName(m.name, _relation_label(m.relation)) for m in household),
         pets=tuple(PetName(p.name, p.kind) for p in pets),
-        occasions=occasions,
+        occasions=upcoming,
         hints=tuple(sorted(hints, key=lambda h: LEVELS.index(h.level))),
         parts=tuple(card_parts(customer, location, moment)),
     )
 
 
 def _companion_hints(
-    household: list[Any], pets: list[Any], occasions: tuple[UpcomingOccasion, ...]
+    household: list[Any], pets: list[Any], upcoming: tuple[UpcomingOccasion, ...]
 ) -> list[Hint]:
     """Ask after at most MAX_COMPANION_HINTS people or pets, skipping any whose
     birthday already has its own hint."""
     celebrated = {
-        (o.kind, o.name) for o in occasions if o.kind in ("household_birthday", "pet_birthday")
+        (o.kind, o.name) for o in upcoming if o.kind in ("household_birthday", "pet_birthday")
     }
     candidates = [
         ("household", _who(m.name, _relation_label(m.relation)))
