@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
+import phonenumbers
 from django import forms
 from django.conf import settings
 from django.utils.dates import MONTHS
@@ -24,6 +25,7 @@ from regulars.customers.models import (
     ContactRole,
     Customer,
     CustomerKind,
+    CustomOccasion,
     HouseholdMember,
     Pet,
     PhoneLabel,
@@ -52,24 +54,26 @@ def source_field() -> forms.ChoiceField:
 
 
 def _number_choice(
-    label: Any, prompt: Any, options: list[tuple[str, str]]
+    label: Any, prompt: Any, options: list[tuple[str, str]], *, required: bool = False
 ) -> forms.TypedChoiceField:
-    """An optional select of numbered options (a month, a day) cleaned to an int."""
+    """A select of numbered options (a month, a day) cleaned to an int."""
     return forms.TypedChoiceField(
         label=label,
         choices=[("", prompt), *options],
         coerce=int,
         empty_value=None,
-        required=False,
+        required=required,
     )
 
 
-def month_field(label: Any) -> forms.TypedChoiceField:
-    return _number_choice(label, _("Month"), [(str(n), name) for n, name in MONTHS.items()])
+def month_field(label: Any, *, required: bool = False) -> forms.TypedChoiceField:
+    months = [(str(n), name) for n, name in MONTHS.items()]
+    return _number_choice(label, _("Month"), months, required=required)
 
 
-def day_field(label: Any) -> forms.TypedChoiceField:
-    return _number_choice(label, _("Day"), [(str(n), str(n)) for n in range(1, 32)])
+def day_field(label: Any, *, required: bool = False) -> forms.TypedChoiceField:
+    days = [(str(n), str(n)) for n in range(1, 32)]
+    return _number_choice(label, _("Day"), days, required=required)
 
 
 def year_field(label: Any) -> forms.IntegerField:
@@ -86,13 +90,15 @@ class OccasionsMixin:
     """Validates month, day and optional year of each occasion together.
 
     ``occasions`` names the field prefixes (``birth`` → birth_month, birth_day and, if
-    the form has it, birth_year). 29 February without a year is accepted.
+    the form has it, birth_year; ``""`` → month, day, year). 29 February without a year
+    is accepted.
     """
 
     occasions: ClassVar[tuple[str, ...]] = ()
 
     if TYPE_CHECKING:
         cleaned_data: dict[str, Any]
+        errors: Any
 
         def add_error(self, field: str | None, error: Any) -> None: ...
 
@@ -103,16 +109,20 @@ class OccasionsMixin:
         return cleaned
 
     def _check_occasion(self, prefix: str) -> None:
-        month = self.cleaned_data.get(f"{prefix}_month")
-        day = self.cleaned_data.get(f"{prefix}_day")
-        year = self.cleaned_data.get(f"{prefix}_year")
+        month_name, day_name, year_name = (
+            f"{prefix}_{part}" if prefix else part for part in ("month", "day", "year")
+        )
+        month = self.cleaned_data.get(month_name)
+        day = self.cleaned_data.get(day_name)
+        year = self.cleaned_data.get(year_name)
         if month is None and day is None:
             if year is not None:
-                self.add_error(f"{prefix}_year", _("A year needs a month and a day."))
+                self.add_error(year_name, _("A year needs a month and a day."))
             return
         if month is None or day is None:
-            missing = f"{prefix}_month" if month is None else f"{prefix}_day"
-            self.add_error(missing, _("Give both the month and the day, or neither."))
+            missing = month_name if month is None else day_name
+            if missing not in self.errors:  # a required field already says so
+                self.add_error(missing, _("Give both the month and the day, or neither."))
             return
         try:
             validate_month_day(month, day, year)
@@ -121,9 +131,31 @@ class OccasionsMixin:
                 message = _("%(month)s %(year)s has no day %(day)s.")
             else:
                 message = _("%(month)s has no day %(day)s.")
-            self.add_error(
-                f"{prefix}_day", message % {"month": MONTHS[month], "day": day, "year": year}
-            )
+            self.add_error(day_name, message % {"month": MONTHS[month], "day": day, "year": year})
+
+
+def entered_phone(raw: str, region: str) -> str:
+    """A phone number typed by staff, in E.164: ``normalize_phone``, and refused when no
+    country gives out such a number (right length, impossible digits), since a text to
+    it could never arrive. Raises PhoneError with a translated reason."""
+    number = normalize_phone(raw, region)
+    if not phonenumbers.is_valid_number(phonenumbers.parse(number, None)):
+        raise PhoneError(
+            _("“%(phone)s” is not a phone number in use: check the digits and the country code.")
+            % {"phone": raw.strip()[:40]}
+        )
+    return number
+
+
+def check_mail_domain(email: str) -> None:
+    """Refuse an address that passes the syntax check but cannot receive mail from
+    here: a domain without a dot ("anna@localhost", "anna@gmail") or an IP address."""
+    domain = email.rpartition("@")[2]
+    if email and ("." not in domain or domain.startswith("[")):
+        raise forms.ValidationError(
+            _("“%(email)s” cannot receive mail: after the @ comes a domain such as example.com.")
+            % {"email": email[:254]}
+        )
 
 
 def parse_tags(text: str) -> list[str]:
@@ -256,10 +288,15 @@ class CustomerForm(CleanTextMixin, OccasionsMixin, forms.ModelForm):  # type: ig
         raw_phone = cleaned.get("phone")
         if raw_phone:
             try:
-                cleaned["phone"] = normalize_phone(raw_phone, self.region())
+                cleaned["phone"] = entered_phone(raw_phone, self.region())
             except PhoneError as exc:
                 self.add_error("phone", str(exc))
         return cleaned
+
+    def clean_email(self) -> str:
+        email: str = self.cleaned_data.get("email") or ""
+        check_mail_domain(email)
+        return email
 
     def region(self) -> str:
         location = self.cleaned_data.get("home_location")
@@ -346,6 +383,23 @@ class PetForm(FactForm):
         labels: ClassVar[dict[str, Any]] = {"kind": _("Animal")}
 
 
+class CustomOccasionForm(FactForm):
+    """A date the customer cares about: a label, month and day, and a year if known."""
+
+    occasions = ("",)
+    month = month_field(_("Month"), required=True)
+    day = day_field(_("Day"), required=True)
+    year = year_field(_("Year"))
+
+    class Meta:
+        model = CustomOccasion
+        fields = ("label", "month", "day", "year")
+        labels: ClassVar[dict[str, Any]] = {"label": _("Occasion")}
+        help_texts: ClassVar[dict[str, Any]] = {
+            "label": _("For example “wedding anniversary” or “opened their shop”.")
+        }
+
+
 class PreferenceForm(FactForm):
     class Meta:
         model = Preference
@@ -359,7 +413,7 @@ class PhoneForm(InlineMixin, CleanTextMixin, forms.Form):
 
     def clean_number(self) -> str:
         try:
-            return normalize_phone(self.cleaned_data["number"], self.region)
+            return entered_phone(self.cleaned_data["number"], self.region)
         except PhoneError as exc:
             raise forms.ValidationError(str(exc)) from exc
 

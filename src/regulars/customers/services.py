@@ -17,6 +17,7 @@ from regulars.customers.models import (
     ConsentChannel,
     Customer,
     CustomerKind,
+    CustomOccasion,
     HouseholdMember,
     OrganisationContact,
     Pet,
@@ -52,6 +53,7 @@ EDITABLE_FIELDS: tuple[str, ...] = (
     "how_met",
     "home_location",
     "notes",
+    "gifts",
     "external_ref",
 )
 
@@ -61,6 +63,7 @@ _SUBJECT: dict[type[models.Model], str] = {
     Preference: "preference",
     HouseholdMember: "household",
     Pet: "pet",
+    CustomOccasion: "occasion",
     OrganisationContact: "contact",
 }
 
@@ -176,9 +179,11 @@ def record_view(*, actor: Any, customer: Customer) -> None:
 def add_fact(
     model: type[F], *, actor: Any, customer: Customer, source: Source = Source.STAFF, **values: Any
 ) -> F:
-    """Add one household member, pet, preference or organisation contact."""
+    """Add one household member, pet, custom occasion or preference."""
     if model in (HouseholdMember, Pet):
         _validate_dates(values)
+    if model is CustomOccasion:
+        validate_month_day(values["month"], values["day"], values.get("year"))
     if model is OrganisationContact:
         raise TypeError("use link_contact for organisation contacts")
     fact = model(customer=customer, source=source, entered_by=_user(actor), **values)

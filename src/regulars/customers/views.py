@@ -29,6 +29,7 @@ from regulars.customers.forms import (
     ContactForm,
     CustomerFilterForm,
     CustomerForm,
+    CustomOccasionForm,
     HouseholdForm,
     InlineEditor,
     PetForm,
@@ -38,6 +39,7 @@ from regulars.customers.forms import (
 )
 from regulars.customers.models import (
     Customer,
+    CustomOccasion,
     HouseholdMember,
     OrganisationContact,
     Pet,
@@ -70,6 +72,7 @@ SECTIONS: dict[str, Section] = {
     "tags": Section(TagsForm),
     "household": Section(HouseholdForm, HouseholdMember),
     "pets": Section(PetForm, Pet),
+    "occasions": Section(CustomOccasionForm, CustomOccasion),
     "preferences": Section(PreferenceForm, Preference),
     "consent": Section(ConsentForm),
     "contacts": Section(ContactForm, OrganisationContact, owner="organisation"),
@@ -125,9 +128,13 @@ def _profile_context(
         for name, section in SECTIONS.items()
     }
     section_forms.update(bound or {})
+    custom_occasions = list(customer.occasions.select_related("entered_by"))
+    for occasion in custom_occasions:
+        occasion.provenance = queries.fact_provenance(occasion)  # type: ignore[attr-defined]
     return {
         "customer": customer,
         "profile": queries.customer_profile(customer),
+        "custom_occasions": custom_occasions,
         "forms": section_forms,
         "money_locations": {
             loc for loc in access.location_ids if access.can(Capability.VIEW_MONEY, loc)
