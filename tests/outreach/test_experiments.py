@@ -338,7 +338,7 @@ def test_the_report_reads_a_fixed_number_of_queries_however_many_customers(
         customer = CustomerFactory()
         message(play, customer, arm=(None, "A", "B")[i % 3])
         visit(customer, at(D + timedelta(days=1 + i % 50), 12), world.bologna, "3.00")
-    with django_assert_max_num_queries(7):
+    with django_assert_max_num_queries(6):
         report = play_report(play, now=NOW)
     assert report.mature == 40
     assert sum(g.returned for g in report.groups) == 40

@@ -32,9 +32,11 @@ and shown as ``Decimal`` rounded to the currency's minor unit.
 Compared with what. The holdout, when the play keeps one (or kept one: holdout
 messages exist); otherwise, for a play split A/B without a holdout, the first arm.
 
-Cost: three queries whatever the size (messages, visits of the mature customers in
-the windows' span, vouchers), then numpy over the rows: a play of 100,000 messages
-loads 100,000 message rows and the visits of its customers within the windows.
+Cost: at most six queries whatever the size (the play's arms, whether it kept a holdout, the
+locations, then its messages, the visits of its mature customers within the windows'
+span, and its vouchers per arm), then numpy over the rows; the two large reads skip
+Django's per-value conversion. 100,000 messages and 300,000 visits: about 2.5 s on
+SQLite and on PostgreSQL, nearly all of it the database reading the visits.
 """
 
 from __future__ import annotations
