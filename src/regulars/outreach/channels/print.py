@@ -66,7 +66,7 @@ class Card:
     def size(self) -> str:
         """The front's type size: long messages in smaller type, so every one fits."""
         length = len(self.body)
-        return "large" if length <= 300 else ("medium" if length <= 500 else "small")
+        return "large" if length <= 450 else ("medium" if length <= 700 else "small")
 
 
 @dataclass(frozen=True)
