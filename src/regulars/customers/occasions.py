@@ -396,41 +396,25 @@ def _people(scope: _Scope) -> Any:
     return _customers(scope).exclude(kind=CustomerKind.ORGANISATION)
 
 
-def _birthdays(days: DayRange, scope: _Scope) -> Iterator[Occurrence]:
+def _own_dates(days: DayRange, scope: _Scope, kind: str, *fields: str) -> Iterator[Occurrence]:
+    """A person's own birthday or chosen name day; ``fields`` name its month, day and
+    (optionally) year columns."""
     rows = (
         _people(scope)
-        .filter(days.q("birth_month", "birth_day"))
-        .values_list("pk", "public_id", *_NAME_FIELDS, "birth_month", "birth_day", "birth_year")
+        .filter(days.q(fields[0], fields[1]))
+        .values_list("pk", "public_id", *_NAME_FIELDS, *fields)
     )
-    for pk, public_id, kind, given, family, preferred, org, month, day, year in rows:
-        yield from _dated(
-            days,
-            pk,
-            BIRTHDAY,
-            own_name(kind, given, family, preferred, org, public_id),
-            "",
-            month,
-            day,
-            year,
-        )
+    for pk, public_id, customer_kind, given, family, preferred, org, *when in rows:
+        name = own_name(customer_kind, given, family, preferred, org, public_id)
+        yield from _dated(days, pk, kind, name, "", *when)
+
+
+def _birthdays(days: DayRange, scope: _Scope) -> Iterator[Occurrence]:
+    return _own_dates(days, scope, BIRTHDAY, "birth_month", "birth_day", "birth_year")
 
 
 def _name_days(days: DayRange, scope: _Scope) -> Iterator[Occurrence]:
-    own = (
-        _people(scope)
-        .filter(days.q("nameday_month", "nameday_day"))
-        .values_list("pk", "public_id", *_NAME_FIELDS, "nameday_month", "nameday_day")
-    )
-    for pk, public_id, kind, given, family, preferred, org, month, day in own:
-        yield from _dated(
-            days,
-            pk,
-            NAME_DAY,
-            own_name(kind, given, family, preferred, org, public_id),
-            "",
-            month,
-            day,
-        )
+    yield from _own_dates(days, scope, NAME_DAY, "nameday_month", "nameday_day")
     # Everyone else with a name: the calendar decides, by the given name (else the
     # preferred one), as ``customers.namedays.name_day_for`` does for one customer.
     # First each distinct (name, language, location) is resolved once, then only the
