@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from weasyprint import HTML  # type: ignore[import-untyped]
 
@@ -374,3 +376,17 @@ def test_make_a_batch_now_prints_the_due_cards_of_the_location(world: World) -> 
         reverse("outreach:print_make"), {"location": world.copenhagen.pk}
     )
     assert refused.status_code == 403
+
+
+def test_the_list_reads_the_same_few_queries_however_many_batches(world: World) -> None:
+    client = world.client("manager")
+    PrintBatch.objects.create(location=world.bologna, cards=1)
+    client.get(reverse("outreach:print"))
+    with CaptureQueriesContext(connection) as one:
+        client.get(reverse("outreach:print"))
+    for _ in range(4):
+        PrintBatch.objects.create(location=world.bologna, cards=2)
+    with CaptureQueriesContext(connection) as five:
+        page = client.get(reverse("outreach:print")).content.decode()
+    assert len(five) == len(one)
+    assert page.count("data-batch=") == 5

@@ -4,6 +4,8 @@ while the checks find a problem) and going back to the built-in wording."""
 from __future__ import annotations
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from regulars.core.models import AuditEntry
@@ -139,3 +141,16 @@ def test_reset_goes_back_to_the_built_in_wording(world: World) -> None:
     response = world.client("manager").post(_url("template_reset"))
     assert response.status_code == 302
     assert not Template.objects.exists()
+
+
+def test_the_list_reads_the_same_few_queries_however_many_templates(world: World) -> None:
+    client = world.client("manager")
+    client.get(reverse("outreach:templates"))  # session and caches warm
+    Template.objects.create(purpose="birthday", channel="sms", language="it", body="Auguri!")
+    with CaptureQueriesContext(connection) as one:
+        client.get(reverse("outreach:templates"))
+    for language in ("en", "da", "ru", "es"):
+        Template.objects.create(purpose="birthday", channel="sms", language=language, body="Hi")
+    with CaptureQueriesContext(connection) as five:
+        client.get(reverse("outreach:templates"))
+    assert len(five) == len(one)
