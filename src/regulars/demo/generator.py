@@ -43,6 +43,7 @@ from regulars.customers.models import (
 from regulars.demo.catalogue import LOCATIONS, STAFF, TAGS
 from regulars.demo.feedback import FeedbackSummary, write_feedback
 from regulars.demo.loyalty import LoyaltySummary, write_loyalty
+from regulars.demo.outreach import OutreachSummary, plan_today, write_outreach_history
 from regulars.demo.people import CustomerPlan, Fact, PeoplePlanner, Rhythm, public_id
 from regulars.demo.service_desk import ServiceDeskSummary, write_service_desk
 from regulars.demo.visits import VisitPlanner, VisitRow
@@ -93,6 +94,7 @@ class DemoSummary:
     feedback: FeedbackSummary = field(default_factory=FeedbackSummary)
     feedback_seconds: float = 0.0  # of ``seconds``, the survey feedback's share
     loyalty: LoyaltySummary = field(default_factory=LoyaltySummary)
+    outreach: OutreachSummary = field(default_factory=OutreachSummary)
     # The rhythm each customer was planned with, by public id (empty when not created).
     rhythms: dict[str, Rhythm] = field(default_factory=dict)
 
@@ -106,7 +108,8 @@ class DemoSummary:
             f"{self.staff} staff, {self.customers:,} customers "
             f"({self.organisations} organisations), {self.visits:,} visits over two years, "
             f"{self.visits_today} of them today.\n{self._describe_desk()}\n"
-            f"{self.feedback.describe()}\n{self.loyalty.describe()}"
+            f"{self.feedback.describe()}\n{self.loyalty.describe()}\n"
+            f"{self.outreach.describe()}"
         )
 
     def _describe_desk(self) -> str:
@@ -227,7 +230,9 @@ def generate(
     desk.follow_ups += feedback.follow_ups
     desk.follow_ups_today += feedback.follow_ups_today
     feedback_seconds = clock.monotonic() - feedback_started
+    outreach, _plays = write_outreach_history(rng, today=today, now=moment, staff=users["owner"])
     loyalty = write_loyalty(moment)
+    plan_today(outreach, today=today, now=moment)
     audit.record(
         actor=users["owner"],
         action=AuditAction.CREATE,
@@ -249,6 +254,7 @@ def generate(
         feedback=feedback,
         feedback_seconds=feedback_seconds,
         loyalty=loyalty,
+        outreach=outreach,
         rhythms={p.public_id: p.rhythm for p in plans},
     )
 

@@ -449,6 +449,14 @@ class PeoplePlanner:
         after = rng.randint(0, 60)
         for channel in channels:
             plan.consents.append(ConsentPlan(channel, True, how, self.writer(plan.home), after))
+        # Calls and post (outreach's call tasks and printed cards) from a generator of
+        # their own and by the same hand, so the rest of the demo stays as it was.
+        extra = random.Random(f"consent:{plan.fields.get('email', '')}:{len(plan.phones)}")
+        hand = plan.consents[-1].by
+        if plan.phones and extra.random() < 0.5:
+            plan.consents.append(ConsentPlan("phone", True, how, hand, after))
+        if plan.fields.get("postal_address") and extra.random() < 0.6:
+            plan.consents.append(ConsentPlan("post", True, how, hand, after))
         if rng.random() < 0.1:
             plan.consents.append(
                 ConsentPlan(
