@@ -86,6 +86,10 @@ def url_kwargs(world: World) -> dict[str, Any]:
         "follow_up_id": FollowUp.objects.get(ticket=ticket).pk,
         "wait_id": wait.pk,
         "token": token_of(invitation(make_survey(), world.bologna, customer)),
+        # Outreach: a template's purpose, channel and language.
+        "purpose": "birthday",
+        "channel": "email",
+        "language": "it",
     }
 
 
@@ -111,9 +115,15 @@ def test_the_policy_gives_every_capability_a_role() -> None:
     assert set(POLICY) == set(Capability)
 
 
-def test_only_the_sign_in_page_and_the_customers_survey_pages_are_open() -> None:
+def test_only_the_sign_in_page_and_the_customers_survey_and_unsubscribe_pages_are_open() -> None:
     open_pages = [name for name, pattern in all_named_urls() if _required(pattern)[0]]
-    assert open_pages == ["accounts:login", "survey:answer", "survey:code", "survey:thanks"]
+    assert open_pages == [
+        "accounts:login",
+        "outreach-public:unsubscribe",
+        "survey:answer",
+        "survey:code",
+        "survey:thanks",
+    ]
 
 
 @pytest.mark.parametrize("persona", PERSONAS)
