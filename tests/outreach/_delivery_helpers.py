@@ -5,12 +5,15 @@ as the planner would leave them, and the child-process side of the crash tests
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
 from itertools import count
+from pathlib import Path
 from typing import Any
 
+from django.db import transaction
 from django.utils import timezone
 
 from regulars.accounts.models import Location
@@ -135,14 +138,33 @@ def report() -> dict[str, dict[str, Any]]:
     }
 
 
+def send_when_told(go: Path) -> dict[str, Any]:
+    """Say "ready", wait for the file ``go``, then send until nothing is due."""
+    from regulars.outreach.delivery import SendReport, send_due
+
+    print("ready", flush=True)
+    while not go.exists():
+        time.sleep(0.01)
+    total = SendReport()
+    while (report := send_due(batch_size=10)).claimed:
+        total.add(report)
+    return total.as_dict()
+
+
 def child_main(argv: Sequence[str]) -> int:
-    """``seed N CHANNEL`` (migrates first) or ``report``: one JSON line on stdout.
-    Run after ``django.setup()`` in a process of its own."""
+    """``migrate``, ``seed N CHANNEL``, ``report`` or ``send GO_FILE``: one JSON line
+    on stdout. Run after ``django.setup()`` in a process of its own."""
     from django.core.management import call_command
 
-    if argv[0] == "seed":
+    if argv[0] == "migrate":
         call_command("migrate", interactive=False, verbosity=0)
-        print(json.dumps(seed(int(argv[1]), argv[2])))
+        print(json.dumps("migrated"))
+    elif argv[0] == "seed":
+        with transaction.atomic():
+            keys = seed(int(argv[1]), argv[2])
+        print(json.dumps(keys))
+    elif argv[0] == "send":
+        print(json.dumps(send_when_told(Path(argv[1]))))
     else:
         print(json.dumps(report()))
     return 0

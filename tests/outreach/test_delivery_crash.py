@@ -15,6 +15,7 @@ import contextlib
 import json
 import os
 import secrets
+import shutil
 import signal
 import subprocess
 import sys
@@ -43,36 +44,81 @@ CHILD = (
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("REGULARS_DATABASE_URL") else [])
 
 
-@contextlib.contextmanager
-def _database(tmp_path: Path, backend: str) -> Iterator[dict[str, str]]:
-    """The environment of the children: their own SQLite file, or a PostgreSQL
-    database of their own on the test server (dropped afterwards)."""
+def _env(data_dir: Path, url: str | None = None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("REGULARS_")}
     env.update(
-        REGULARS_DATA_DIR=str(tmp_path),
+        REGULARS_DATA_DIR=str(data_dir),
         DJANGO_SETTINGS_MODULE="regulars.settings",
         REGULARS_LOG_LEVEL="INFO",
     )
-    if backend == "sqlite":
-        yield env
-        return
+    if url:
+        env["REGULARS_DATABASE_URL"] = url
+    return env
+
+
+@contextlib.contextmanager
+def _postgres() -> Iterator[tuple[psycopg.Connection[Any], str]]:
+    """An autocommit connection to the test server's maintenance database, and the
+    server's URL."""
     url = os.environ["REGULARS_DATABASE_URL"]
     config = parse_database_url(url)
-    name = f"{config['NAME']}_crash_{secrets.token_hex(4)}"
-    admin: dict[str, Any] = {
-        "host": config["HOST"] or None,
-        "port": config["PORT"] or None,
-        "user": config["USER"] or None,
-        "password": config["PASSWORD"] or None,
+    params = {
+        "host": config["HOST"],
+        "port": config["PORT"],
+        "user": config["USER"],
+        "password": config["PASSWORD"],
         "dbname": "postgres",
     }
-    with psycopg.connect(autocommit=True, **{k: v for k, v in admin.items() if v}) as conn:
+    with psycopg.connect(autocommit=True, **{k: v for k, v in params.items() if v}) as conn:
+        yield conn, url
+
+
+def _named(url: str, name: str) -> str:
+    return urlsplit(url)._replace(path=f"/{name}").geturl()
+
+
+@pytest.fixture(scope="module")
+def migrated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    """One migrated database per backend, copied by each test (migrating costs seconds):
+    {"sqlite": the file, "postgresql": the template database's name}."""
+    folder = tmp_path_factory.mktemp("migrated")
+    _child(_env(folder), "migrate")
+    templates = {"sqlite": str(folder / "regulars.sqlite3")}
+    if "postgresql" not in BACKENDS:
+        yield templates
+        return
+    with _postgres() as (conn, url):
+        name = f"{parse_database_url(url)['NAME']}_crash_tmpl_{secrets.token_hex(4)}"
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    env["REGULARS_DATABASE_URL"] = urlsplit(url)._replace(path=f"/{name}").geturl()
-    try:
-        yield env
-    finally:
-        with psycopg.connect(autocommit=True, **{k: v for k, v in admin.items() if v}) as conn:
+        try:
+            _child(_env(folder, _named(url, name)), "migrate")
+            templates["postgresql"] = name
+            yield templates
+        finally:
+            conn.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
+
+
+@contextlib.contextmanager
+def _database(tmp_path: Path, backend: str, migrated: dict[str, str]) -> Iterator[dict[str, str]]:
+    """The environment of the children: a copy of the migrated SQLite file of their
+    own, or a PostgreSQL database of their own made from the template (dropped
+    afterwards)."""
+    if backend == "sqlite":
+        shutil.copyfile(migrated["sqlite"], tmp_path / "regulars.sqlite3")
+        yield _env(tmp_path)
+        return
+    with _postgres() as (conn, url):
+        name = f"{parse_database_url(url)['NAME']}_crash_{secrets.token_hex(4)}"
+        conn.execute(
+            sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+                sql.Identifier(name), sql.Identifier(migrated["postgresql"])
+            )
+        )
+        try:
+            yield _env(tmp_path, _named(url, name))
+        finally:
             conn.execute(
                 sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
             )
@@ -117,9 +163,9 @@ def _statuses(report: dict[str, dict[str, Any]]) -> dict[str, int]:
 
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_a_worker_killed_mid_batch_and_started_again_sends_each_email_exactly_once(
-    tmp_path: Path, backend: str
+    tmp_path: Path, backend: str, migrated: dict[str, str]
 ) -> None:
-    with smtp_sink() as sink, _database(tmp_path, backend) as env:
+    with smtp_sink() as sink, _database(tmp_path, backend, migrated) as env:
         env.update(
             REGULARS_EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
             REGULARS_SMTP_HOST="127.0.0.1",
@@ -150,9 +196,9 @@ def test_a_worker_killed_mid_batch_and_started_again_sends_each_email_exactly_on
 
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_a_worker_killed_after_the_provider_accepted_a_text_sends_each_text_exactly_once(
-    tmp_path: Path, backend: str
+    tmp_path: Path, backend: str, migrated: dict[str, str]
 ) -> None:
-    with sms_provider() as provider, _database(tmp_path, backend) as env:
+    with sms_provider() as provider, _database(tmp_path, backend, migrated) as env:
         env.update(REGULARS_SMS_URL=provider.url, REGULARS_SMS_TOKEN=provider.token)
         keys = _child(env, "seed", str(MESSAGES), "sms")
 
@@ -179,8 +225,51 @@ def test_a_worker_killed_after_the_provider_accepted_a_text_sends_each_text_exac
         assert final[unrecorded]["provider_ref"] == provider.delivered[unrecorded]["id"]
 
 
-def test_sigterm_stops_the_worker_once_the_task_in_hand_is_done(tmp_path: Path) -> None:
-    with smtp_sink() as sink, _database(tmp_path, "sqlite") as env:
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_two_senders_at_once_send_each_message_once(
+    tmp_path: Path, backend: str, migrated: dict[str, str]
+) -> None:
+    with smtp_sink() as sink, _database(tmp_path, backend, migrated) as env:
+        env.update(
+            REGULARS_EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
+            REGULARS_SMTP_HOST="127.0.0.1",
+            REGULARS_SMTP_PORT=str(sink.port),
+        )
+        keys = _child(env, "seed", str(4 * MESSAGES), "email")
+        sink.delay_s = 0.01
+        go = tmp_path / "go"
+        senders = [
+            subprocess.Popen(  # noqa: S603 - our own interpreter and code
+                [sys.executable, "-c", CHILD, "send", str(go)],
+                cwd=ROOT,
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for _ in range(2)
+        ]
+        for sender in senders:
+            assert sender.stdout is not None
+            assert sender.stdout.readline().strip() == "ready", sender.communicate()[1]
+        go.touch()
+        tallies = []
+        for sender in senders:
+            output, errors = sender.communicate(timeout=300)
+            assert sender.returncode == 0, errors[-3000:]
+            tallies.append(json.loads(output.strip().splitlines()[-1]))
+
+        assert _statuses(_child(env, "report")) == {"sent": 4 * MESSAGES}
+        assert sorted(sink.message_ids()) == sorted(message_id_for(key) for key in keys)
+        assert sum(t["sent"] for t in tallies) == 4 * MESSAGES
+        assert all(t["sent"] > 0 for t in tallies)  # both took a share
+        assert all(t["lost"] == 0 for t in tallies)
+
+
+def test_sigterm_stops_the_worker_once_the_task_in_hand_is_done(
+    tmp_path: Path, migrated: dict[str, str]
+) -> None:
+    with smtp_sink() as sink, _database(tmp_path, "sqlite", migrated) as env:
         env.update(
             REGULARS_EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
             REGULARS_SMTP_HOST="127.0.0.1",

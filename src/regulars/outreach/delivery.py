@@ -15,7 +15,8 @@ channel and records what happened.
    bounced, a complaint opened since the message was planned → ``cancelled`` with that
    reason); then, one message at a time, the voucher is issued (once per message), the
    words rendered, and the channel adapter sends, in a thread of its own, so that
-   waiting for the provider's reply overlaps rendering the next message.
+   waiting for the provider's reply overlaps rendering the next message (which is
+   sent only once the previous outcome is recorded).
 3. **Record** (one short transaction per message, only while the claim is still
    ours): ``sent`` with the address, words and provider reference; a temporary
    failure goes back to ``queued`` with ``next_attempt_at = now + base · 2^attempts``
@@ -311,8 +312,8 @@ class _Run:
             self._print(cards, claim)
 
     def _send_one(self, message: Message, claim: _Claim, to: str) -> None:
-        """Render ``message`` and hand it to the sender thread; the previous message's
-        outcome is recorded meanwhile (``settle``)."""
+        """Render ``message`` (while the previous one is with the provider), record the
+        previous outcome (``settle``), and hand this one to the sender thread."""
         try:
             rendered = _render(message)
         except Exception as error:  # a broken template: retried, then failed
@@ -327,8 +328,11 @@ class _Run:
             outcome = Outcome.retry("provider unreachable earlier in this run", unreachable=True)
             self._record(message, claim, outcome, to=to, rendered=rendered)
             return
-        sending = self.sender.submit(adapter.send, message, rendered, to=to)
+        # The previous message is recorded before this one leaves: only a message whose
+        # outcome is known is followed by another, so a crash never leaves two
+        # accepted-but-unrecorded messages behind (see "Exactly once" above).
         self.settle()
+        sending = self.sender.submit(adapter.send, message, rendered, to=to)
         self.inflight = _InFlight(message, claim, sending, to, rendered)
 
     def settle(self) -> None:
