@@ -11,7 +11,10 @@ fails says why nothing was sent (``Skip``):
 4. the sampling rate draws this event;
 5. a channel is allowed: email needs an address and e-mail consent in force; a receipt
    needs an in-person visit (nothing is sent: staff print the code with the receipt),
-   so a resolved ticket is asked about by e-mail only.
+   so a resolved ticket is asked about by e-mail only;
+6. an e-mail is a touch: the guards of ``core.contact`` (the outreach contact budget)
+   may refuse it, and then a receipt code is offered where one is allowed, else the
+   refusal says why nothing was sent.
 
 An event invites at most once (``event_key`` is unique), so a retry never doubles.
 """
@@ -33,6 +36,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from regulars.accounts.models import Location
+from regulars.core.contact import contact_refusal
 from regulars.customers.models import ConsentChannel, Customer
 from regulars.customers.queries import consent_in_force
 from regulars.feedback.models import (
@@ -52,6 +56,7 @@ from regulars.service.models import Channel, Ticket, Visit
 
 log = logging.getLogger(__name__)
 LANGUAGES = {code for code, _name in settings.LANGUAGES}
+SURVEY_PURPOSE = "survey"
 
 
 @dataclass(frozen=True)
@@ -165,6 +170,15 @@ def invite_after(
     channel = _channel(survey, customer, visit, trigger)
     if channel is None:
         return Skip(_("No channel is allowed: no e-mail consent and no receipt."))
+    if channel == InviteChannel.EMAIL and customer is not None:
+        # A survey e-mail is a touch like any other: the contact budget decides. A
+        # receipt code is printed at the till, not sent, so it may still be offered.
+        refusal = contact_refusal(customer, now=moment, purpose=SURVEY_PURPOSE)
+        if refusal:
+            if _channel(survey, None, visit, trigger) == InviteChannel.RECEIPT:
+                channel = InviteChannel.RECEIPT
+            else:
+                return Skip(refusal)
     # One invitation per visit, and per resolution of a ticket (one reopened and
     # resolved again may ask again).
     if ticket is not None:
