@@ -5,16 +5,27 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 from django.utils import timezone
 
-from regulars.customers.models import Consent
+from regulars.customers.models import Consent, Customer
 from regulars.outreach.channels.email import message_id_for
 from regulars.outreach.delivery import send_due
-from regulars.outreach.models import Bounce, Channel, Message, MessageStatus, Voucher
+from regulars.outreach.models import (
+    Bounce,
+    Channel,
+    Message,
+    MessageStatus,
+    Play,
+    PlayKind,
+    Voucher,
+)
 from regulars.outreach.wording import render
+from regulars.service.flow import TicketKind, TicketStatus
+from regulars.service.models import Ticket
 from tests.conftest import World
 from tests.outreach._delivery_helpers import fresh, make_play, queue_message, reachable_customer
 from tests.outreach.sinks import SmsProvider, SmtpSink, free_port, sms_provider, smtp_sink
@@ -444,3 +455,59 @@ def test_with_the_provider_down_texts_wait_and_none_is_lost(world: World, settin
     assert waiting.status == MessageStatus.QUEUED
     assert waiting.next_attempt_at is not None
     assert "cannot connect" in waiting.error
+
+
+# --- Suppression, cards ------------------------------------------------------------------
+
+
+def _complaint(customer: Any) -> Ticket:
+    return Ticket.objects.create(
+        location=customer.home_location,
+        customer=customer,
+        kind=TicketKind.COMPLAINT,
+        subject="Waited 40 minutes",
+        status=TicketStatus.OPEN,
+    )
+
+
+def test_a_complaint_opened_since_planning_holds_back_all_but_the_recovery(
+    world: World, sink: SmtpSink
+) -> None:
+    customer = reachable_customer(world.bologna)
+    greeting = queue_message(customer, world.bologna)
+    recovery_play = Play.objects.create(name="Sorry", kind=PlayKind.RECOVERY)
+    apology = queue_message(customer, world.bologna, play=recovery_play)
+    _complaint(customer)
+
+    report = send_due()
+
+    assert (report.cancelled, report.sent) == (1, 1)
+    assert (fresh(greeting).status, fresh(greeting).reason) == (
+        MessageStatus.CANCELLED,
+        "complaint",
+    )
+    assert fresh(apology).status == MessageStatus.SENT
+    assert sink.message_ids() == [message_id_for(apology.key)]
+
+
+def test_due_cards_go_into_a_print_batch_and_are_sent(
+    world: World, sink: SmtpSink, settings: Any, tmp_path: Path
+) -> None:
+    settings.DATA_DIR = tmp_path
+    customer = reachable_customer(world.bologna, consents=("post",))
+    Customer.objects.filter(pk=customer.pk).update(postal_address="Via Roma 1\n40121 Bologna")
+    nowhere = reachable_customer(world.bologna, consents=("post",))
+    card = queue_message(customer, world.bologna, channel=Channel.CARD)
+    lost = queue_message(nowhere, world.bologna, channel=Channel.CARD)
+
+    report = send_due()
+
+    assert (report.printed, report.cancelled) == (1, 1)
+    printed = fresh(card)
+    assert printed.status == MessageStatus.SENT
+    assert printed.batch is not None
+    assert printed.batch.cards == 1
+    assert (tmp_path / "print" / printed.batch.cards_path).read_bytes().startswith(b"%PDF")
+    assert (fresh(lost).status, fresh(lost).reason) == (MessageStatus.CANCELLED, "no_address")
+    assert sink.received() == []
+    assert send_due().claimed == 0
