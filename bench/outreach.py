@@ -1,0 +1,291 @@
+"""Planning a day's outreach at scale, and sending it: ``python -m bench.outreach
+[--quick] [--database sqlite|postgres|both]``.
+
+Targets (the issue): planning one day's outreach for 1,000,000 customers in ≤ 30 s,
+against a per-customer Python loop over the ORM in the same run (the ratio); sending to
+a local SMTP sink at ≥ 200 messages/s.
+
+1. The business (``bench._outreach_sim``, loaded by ``bench._outreach_data``):
+   1,000,000 customers at three locations with birthdays, name days (their own, or the
+   calendar's for their given name), household members, pets, custom dates, phones,
+   e-mails, consents, bounces, a done loyalty snapshot with stages, 30 days of messages,
+   survey e-mails and follow-up calls, open complaints and recoveries, and 11 approved
+   plays (six occasions, welcome, check-in, win-back, recovery, thank-you). Built once
+   and kept: SQLite under ``var/bench/outreach/``, PostgreSQL (when it answers at
+   127.0.0.1:5432) as the database ``regulars_bench_outreach``, keyed by the sizes, the
+   seed and the generator's code; ``--rebuild`` builds again. ``--quick``: 20,000
+   customers, SQLite, built fresh in a temporary directory.
+2. Timed: ``regulars.outreach.planning.plan_day`` for the bench's day, each run in a
+   child process of its own on a fresh copy of the business (a file copy; PostgreSQL's
+   ``CREATE DATABASE … TEMPLATE``), which reports its wall time, its peak resident
+   memory and its phases. 3 runs (``--runs``); the figure is the median.
+3. Baseline, in the same run: ``bench._outreach_naive``, the same day planned one
+   customer at a time over the ORM, timed on 2,000 customers drawn at random
+   (``--quick``: 300) and extrapolated linearly; its decisions must equal the plan's
+   for those customers (the check fails the benchmark otherwise).
+4. Sending: ``bench.outreach_send.measure_send_rate(n)`` (the delivery's own benchmark
+   function) with 2,000 messages (``--quick``: 200); reported missing when that module
+   is not there.
+
+Figures: ``plan_{db}_s`` (target 30 s), ``ratio_vs_orm_loop_{db}`` (no number in the
+issue: target 1, faster than the loop), ``peak_rss_mib_{db}`` (reported, no target),
+``send_rate_per_s`` (target 200).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from bench._outreach_data import build_key
+from bench._outreach_sim import FULL, QUICK, Sizes
+from bench._snapshot_data import progress, sqlite_meta
+from bench.common import ROOT, figure, median, print_result, run_child, temp_dir
+from bench.snapshot import _pg_key, _pg_reachable, _pg_recreate
+
+CACHE = ROOT / "var" / "bench" / "outreach"
+DATABASES = ("sqlite", "postgres")
+PG_FULL, PG_QUICK, PG_RUN = (
+    "regulars_bench_outreach",
+    "regulars_bench_outreach_quick",
+    "regulars_bench_outreach_run",
+)
+FULL_RUNS, QUICK_RUNS = 3, 3
+NAIVE_SAMPLE, QUICK_NAIVE_SAMPLE = 2_000, 300
+SEND_N, QUICK_SEND_N = 2_000, 200
+PLAN_TARGET_S = 30.0
+RATIO_TARGET = 1.0
+SEND_TARGET = 200.0
+
+
+class Place:
+    """Where one business lives, and fresh copies of it for each run."""
+
+    def __init__(self, database: str, sizes: Sizes, args: argparse.Namespace) -> None:
+        self.database, self.sizes, self.args = database, sizes, args
+        self.scratch = temp_dir("outreach") if args.quick else None
+        base = self.scratch if self.scratch is not None else args.cache
+        self.data = base / f"{sizes.label}-seed{args.seed}" / database
+        self.pg_database = PG_QUICK if args.quick else PG_FULL
+
+    def child(self, kind: str, data: Path, pg_database: str, *extra: str) -> dict[str, Any]:
+        command = [
+            "--child",
+            kind,
+            "--child-db",
+            self.database,
+            "--sizes",
+            json.dumps(asdict(self.sizes)),
+            "--seed",
+            str(self.args.seed),
+            "--data",
+            str(data),
+            "--pg-database",
+            pg_database,
+            *extra,
+        ]
+        result: dict[str, Any] = run_child("bench.outreach", command)
+        return result
+
+    def ensure_built(self) -> dict[str, Any] | None:
+        key = build_key(self.sizes, self.args.seed)
+        if self.database == "postgres":
+            if not self.args.quick and not self.args.rebuild and _pg_key(self.pg_database) == key:
+                progress(f"postgres: reusing {self.pg_database} ({self.sizes.label}, key {key})")
+                return None
+            _pg_recreate(self.pg_database)
+        else:
+            path = self.data / "regulars.sqlite3"
+            if not self.args.rebuild and sqlite_meta(path).get("key") == key:
+                progress(f"sqlite: reusing {path} ({self.sizes.label}, key {key})")
+                return None
+            shutil.rmtree(self.data, ignore_errors=True)
+        progress(f"{self.database}: building {self.sizes} (key {key})")
+        built = self.child("build", self.data, self.pg_database)
+        progress(f"{self.database}: built in {built['build_s']:.0f} s: {built['counts']}")
+        return built
+
+    @contextmanager
+    def fresh_copy(self) -> Iterator[tuple[Path, str]]:
+        """A copy of the business for one run: (data directory, PostgreSQL database)."""
+        if self.database == "postgres":
+            from psycopg import sql
+
+            from bench.snapshot import _pg
+
+            _pg_recreate(PG_RUN, create=False)
+            with _pg("postgres") as admin:
+                admin.execute(
+                    sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+                        sql.Identifier(PG_RUN), sql.Identifier(self.pg_database)
+                    )
+                )
+            try:
+                yield self.data, PG_RUN
+            finally:
+                _pg_recreate(PG_RUN, create=False)
+            return
+        copy = temp_dir("outreach-run")
+        try:
+            for name in ("regulars.sqlite3", "regulars.sqlite3-wal"):
+                if (self.data / name).exists():
+                    shutil.copyfile(self.data / name, copy / name)
+            os.sync()  # the copy's writing-back is not the plan's to wait for
+            yield copy, self.pg_database
+        finally:
+            shutil.rmtree(copy, ignore_errors=True)
+
+    def close(self) -> None:
+        if self.scratch is not None:
+            shutil.rmtree(self.scratch, ignore_errors=True)
+
+
+def measure(database: str, args: argparse.Namespace) -> dict[str, Any] | None:
+    if database == "postgres" and not _pg_reachable():
+        return None
+    sizes = QUICK if args.quick else FULL
+    place = Place(database, sizes, args)
+    runs: list[dict[str, Any]] = []
+    try:
+        built = place.ensure_built()
+        for n in range(args.runs):
+            with place.fresh_copy() as (data, pg_database):
+                result = place.child("measure", data, pg_database)
+            runs.append(result)
+            phases = ", ".join(f"{k} {v:.1f}" for k, v in result["phases_s"].items() if v >= 0.3)
+            progress(
+                f"{database} run {n + 1}: {result['wall_s']:.1f} s (cpu {result['cpu_s']:.1f} s), peak "
+                f"{result['peak_rss_mib']:.0f} MiB (load {result['load_avg'][0]:.1f}); {phases}"
+            )
+        with place.fresh_copy() as (data, pg_database):
+            naive = place.child(
+                "naive", data, pg_database, "--naive-sample", str(args.naive_sample)
+            )
+    finally:
+        place.close()
+    progress(
+        f"{database}: baseline {naive['naive_sample_s']:.1f} s for {naive['sample']} customers "
+        f"(decisions equal to the plan's), extrapolated {naive['naive_extrapolated_s']:.0f} s "
+        f"for {naive['customers']:,}"
+    )
+    return {
+        "sizes": asdict(sizes),
+        "median_s": round(median(r["wall_s"] for r in runs), 3),
+        "runs_s": [round(r["wall_s"], 3) for r in runs],
+        "cpu_s": [round(r["cpu_s"], 3) for r in runs],
+        "peak_rss_mib": [round(r["peak_rss_mib"], 1) for r in runs],
+        "load_avg_1min": [r["load_avg"][0] for r in runs],
+        "phases_median_s": {
+            name: round(median(r["phases_s"].get(name, 0.0) for r in runs), 3)
+            for name in sorted({n for r in runs for n in r["phases_s"]})
+        },
+        "counts": runs[-1]["counts"],
+        "messages_before": runs[-1]["messages_before"],
+        "naive": naive,
+        "built": built,
+    }
+
+
+def send_rate(args: argparse.Namespace) -> dict[str, Any]:
+    if not (ROOT / "bench" / "outreach_send.py").exists():
+        progress("bench/outreach_send.py is missing: no send rate")
+        return {"missing": True}
+    result: dict[str, Any] = run_child(
+        "bench.outreach", ["--child", "send", "--send-n", str(args.send_n)]
+    )
+    if "rate" in result:
+        progress(f"sending: {result['rate']:.0f} messages/s")
+    return result
+
+
+def figures_of(results: dict[str, dict[str, Any]], sent: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for database, r in results.items():
+        out[f"plan_{database}_s"] = figure(r["median_s"], "s", PLAN_TARGET_S, "lower")
+        out[f"ratio_vs_orm_loop_{database}"] = figure(
+            r["naive"]["naive_extrapolated_s"] / r["median_s"], "x", RATIO_TARGET, "higher"
+        )
+        out[f"peak_rss_mib_{database}"] = {
+            "value": max(r["peak_rss_mib"]),
+            "unit": "MiB",
+            "target": None,
+            "better": "lower",
+            "met": True,
+        }
+    if "rate" in sent:
+        out["send_rate_per_s"] = figure(sent["rate"], "messages/s", SEND_TARGET, "higher")
+    else:
+        out["send_rate_per_s"] = {
+            "value": None,
+            "unit": "messages/s",
+            "target": SEND_TARGET,
+            "better": "higher",
+            "met": False,
+        }
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.outreach")
+    parser.add_argument("--quick", action="store_true", help="20k customers, SQLite, seconds")
+    parser.add_argument("--database", choices=[*DATABASES, "both"])
+    parser.add_argument("--runs", type=int, help="timed plans per database")
+    parser.add_argument("--naive-sample", type=int, help="customers in the baseline")
+    parser.add_argument("--send-n", type=int, help="messages sent for the send rate")
+    parser.add_argument("--rebuild", action="store_true", help="ignore the kept databases")
+    parser.add_argument("--cache", type=Path, default=CACHE, help="where SQLite's are kept")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--child", choices=["build", "measure", "naive", "send"], help=argparse.SUPPRESS
+    )
+    parser.add_argument("--child-db", choices=DATABASES, help=argparse.SUPPRESS)
+    parser.add_argument("--sizes", help=argparse.SUPPRESS)
+    parser.add_argument("--data", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--pg-database", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    args.runs = args.runs or (QUICK_RUNS if args.quick else FULL_RUNS)
+    args.naive_sample = args.naive_sample or (QUICK_NAIVE_SAMPLE if args.quick else NAIVE_SAMPLE)
+    args.send_n = args.send_n or (QUICK_SEND_N if args.quick else SEND_N)
+    if args.child:
+        from bench._outreach_measure import run_child_main
+
+        sizes = Sizes(**json.loads(args.sizes)) if args.sizes else QUICK
+        return run_child_main(args, sizes)
+
+    chosen = args.database or ("sqlite" if args.quick else "both")
+    databases = DATABASES if chosen == "both" else (chosen,)
+    results: dict[str, dict[str, Any]] = {}
+    try:
+        for database in databases:
+            measured = measure(database, args)
+            if measured is not None:
+                results[database] = measured
+        sent = send_rate(args)
+    except RuntimeError as exc:  # a child failed (its reason is on stderr)
+        progress(f"bench.outreach: {exc}")
+        return 1
+    if not results:
+        raise SystemExit("bench.outreach: no database to measure")
+    sizes = QUICK if args.quick else FULL
+    print(
+        "; ".join(
+            f"{db}: planned a day for {sizes.customers:,} customers in {r['median_s']:.1f} s "
+            f"(median of {len(r['runs_s'])}), peak {max(r['peak_rss_mib']):.0f} MiB, "
+            f"{r['naive']['naive_extrapolated_s'] / r['median_s']:.0f}x the ORM loop"
+            for db, r in results.items()
+        )
+    )
+    print_result("outreach", sizes.customers, figures_of(results, sent), send=sent, **results)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
