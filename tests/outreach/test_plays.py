@@ -14,7 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
 from regulars.core.models import AuditEntry
-from regulars.outreach import plays
+from regulars.outreach import plays, policy
 from regulars.outreach.models import (
     Arm,
     ArmChannel,
@@ -383,5 +383,5 @@ def test_a_budget_out_of_bounds_is_refused(
     with pytest.raises(PlayError) as refused:
         plays.set_policy(actor=world.users["owner"], **values)
     assert refused.value.field == field
-    stored = plays.current_policy()
+    stored = policy.current()
     assert (stored.max_per_30_days, stored.plan_hour) == (2, 6)

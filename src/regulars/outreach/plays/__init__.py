@@ -39,7 +39,6 @@ from regulars.outreach.plays.rules import (
 from regulars.outreach.plays.services import (
     approve,
     create_play,
-    current_policy,
     delete,
     get_play_for,
     managed_location_ids,
@@ -73,7 +72,6 @@ __all__ = [
     "PlaySpec",
     "approve",
     "create_play",
-    "current_policy",
     "delete",
     "get_play_for",
     "managed_location_ids",

@@ -18,6 +18,7 @@ from regulars.accounts.models import Location
 from regulars.core import audit
 from regulars.core.models import AuditAction
 from regulars.core.permissions import Capability
+from regulars.outreach import policy as outreach_policy
 from regulars.outreach.models import Arm, Message, OutreachPolicy, Play, PlayStatus
 from regulars.outreach.plays.rules import (
     MAX_PER_30_DAYS,
@@ -31,12 +32,6 @@ from regulars.outreach.plays.rules import (
     clean_play,
     whole_between,
 )
-
-
-def current_policy() -> OutreachPolicy:  # TEMPORARY until H4's policy.current lands
-    found = OutreachPolicy.objects.order_by("pk").first()
-    return found if found is not None else OutreachPolicy.objects.create()
-
 
 # --- reading, with permissions ----------------------------------------------------------
 
@@ -294,7 +289,7 @@ def set_policy(
     hour = whole_between(
         plan_hour, SEND_HOUR, _("The hour is from %(low)s to %(high)s."), "plan_hour"
     )
-    policy = current_policy()
+    policy = outreach_policy.current()
     policy.refresh_from_db(from_queryset=OutreachPolicy.objects.select_for_update())
     policy.max_per_30_days, policy.quiet_start, policy.quiet_end = most, start, end
     policy.plan_hour = hour
