@@ -160,7 +160,11 @@ def test_the_form_shows_the_services_refusals_and_saves_nothing(world: World) ->
     client = world.client("manager")
     every = client.post(reverse("outreach:play_new"), play_data(location=""), **ENGLISH)
     assert every.status_code == 200
-    assert "Only someone who manages every location" in text_of(every)
+    assert "Choose one of your locations." in text_of(every)
+    elsewhere = client.post(
+        reverse("outreach:play_new"), play_data(location=str(world.copenhagen.pk)), **ENGLISH
+    )
+    assert "Choose one of your locations." in text_of(elsewhere)
     voucher = client.post(
         reverse("outreach:play_new"),
         play_data(location=str(world.bologna.pk), **{"armA-voucher_kind": "amount"}),
@@ -174,6 +178,15 @@ def test_the_form_shows_the_services_refusals_and_saves_nothing(world: World) ->
     )
     assert "The holdout is a whole percentage from 0 to 50." in text_of(holdout)
     assert not Play.objects.exists()
+
+
+def test_every_location_is_offered_only_to_who_manages_them_all(world: World) -> None:
+    def choices(persona: str) -> list[str]:
+        page = world.client(persona).get(reverse("outreach:play_new"), **ENGLISH)
+        return [str(label) for _value, label in page.context["form"].fields["location"].choices]
+
+    assert choices("owner") == ["Every location", "Bologna", "Copenhagen"]
+    assert choices("manager") == ["Bologna"]
 
 
 def test_the_form_asks_for_the_fields_of_the_chosen_kind(world: World) -> None:

@@ -151,16 +151,28 @@ class PlayForm(CleanTextMixin, forms.Form):
     )
 
     def __init__(
-        self, *args: Any, locations: Sequence[Location], fields_url: str, **kwargs: Any
+        self,
+        *args: Any,
+        locations: Sequence[Location],
+        everywhere: bool,
+        fields_url: str,
+        **kwargs: Any,
     ) -> None:
-        """``fields_url``: the page itself, asked again (htmx) when the kind changes, so
-        the form shows the fields of the chosen kind."""
+        """``locations``: where the user manages outreach; ``everywhere``: they manage
+        every location (only then is "every location" offered). ``fields_url``: the page
+        itself, asked again (htmx) when the kind changes, so the form shows the fields of
+        the chosen kind."""
         super().__init__(*args, **kwargs)
         field = self.fields["location"]
         assert isinstance(field, forms.ModelChoiceField)  # noqa: S101 - narrows the type
         field.queryset = Location.objects.filter(pk__in=[loc.pk for loc in locations]).order_by(
             "name"
         )
+        if not everywhere:
+            field.required = True
+            field.empty_label = None
+            field.error_messages["required"] = _("Choose one of your locations.")
+            field.error_messages["invalid_choice"] = _("Choose one of your locations.")
         # Asked only for the chosen kind (see ``kind_fields``).
         for name in ("after_days", "min_days", "milestones"):
             self.fields[name].required = False

@@ -217,8 +217,11 @@ def play_list(request: HttpRequest) -> HttpResponse:
 
 def _form_page(request: HttpRequest, play: Play | None) -> HttpResponse:
     locations = access_for(request.user).locations_with(Capability.MANAGE_OUTREACH)
+    everywhere = plays.manages_everywhere(request.user)
     if request.method == "POST":
-        form = PlayForm(request.POST, locations=locations, fields_url=request.path)
+        form = PlayForm(
+            request.POST, locations=locations, everywhere=everywhere, fields_url=request.path
+        )
         arms = arm_forms(request.POST, play)
         form_ok = form.is_valid()
         if used_arms_valid(arms) and form_ok:
@@ -240,7 +243,9 @@ def _form_page(request: HttpRequest, play: Play | None) -> HttpResponse:
         initial = PlayForm.initial_for(play) if play is not None else {}
         if request.GET.get("kind") in PlayKind.values:
             initial["kind"] = request.GET["kind"]
-        form = PlayForm(initial=initial, locations=locations, fields_url=request.path)
+        form = PlayForm(
+            initial=initial, locations=locations, everywhere=everywhere, fields_url=request.path
+        )
         arms = arm_forms(None, play)
     return render(
         request,
