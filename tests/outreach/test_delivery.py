@@ -3,6 +3,7 @@ real HTTP SMS provider stand-in, both on loopback ports (``sinks``)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -511,3 +512,30 @@ def test_due_cards_go_into_a_print_batch_and_are_sent(
     assert (fresh(lost).status, fresh(lost).reason) == (MessageStatus.CANCELLED, "no_address")
     assert sink.received() == []
     assert send_due().claimed == 0
+
+
+def test_without_a_provider_the_demo_writes_texts_to_an_outbox_file(
+    world: World, settings: Any, tmp_path: Path
+) -> None:
+    settings.SMS_URL, settings.PRODUCTION, settings.DATA_DIR = None, False, tmp_path
+    customer = reachable_customer(world.bologna, mobile="+393334445555")
+    message = queue_message(customer, world.bologna, channel=Channel.SMS)
+
+    assert send_due().sent == 1
+
+    [line] = (tmp_path / "sms" / "outbox.jsonl").read_text().splitlines()
+    written = json.loads(line)
+    assert (written["to"], written["reference"]) == ("+393334445555", message.key)
+    assert written["text"] == fresh(message).body
+
+
+def test_without_a_provider_production_retries_and_says_why(
+    world: World, settings: Any, tmp_path: Path
+) -> None:
+    settings.SMS_URL, settings.PRODUCTION, settings.DATA_DIR = None, True, tmp_path
+    message = queue_message(reachable_customer(world.bologna), world.bologna, channel=Channel.SMS)
+
+    assert send_due().retrying == 1
+
+    assert "REGULARS_SMS_URL" in fresh(message).error
+    assert not (tmp_path / "sms").exists()

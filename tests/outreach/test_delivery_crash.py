@@ -31,6 +31,7 @@ from psycopg import sql
 
 from regulars.core.dburl import parse_database_url
 from regulars.outreach.channels.email import message_id_for
+from regulars.outreach.delivery import BATCH_SIZE
 from tests.outreach.sinks import sms_provider, smtp_sink
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -266,7 +267,7 @@ def test_two_senders_at_once_send_each_message_once(
         assert all(t["lost"] == 0 for t in tallies)
 
 
-def test_sigterm_stops_the_worker_once_the_task_in_hand_is_done(
+def test_sigterm_stops_the_worker_once_the_batch_in_hand_is_sent(
     tmp_path: Path, migrated: dict[str, str]
 ) -> None:
     with smtp_sink() as sink, _database(tmp_path, "sqlite", migrated) as env:
@@ -275,8 +276,8 @@ def test_sigterm_stops_the_worker_once_the_task_in_hand_is_done(
             REGULARS_SMTP_HOST="127.0.0.1",
             REGULARS_SMTP_PORT=str(sink.port),
         )
-        _child(env, "seed", "4", "email")
-        sink.delay_s = 0.4
+        _child(env, "seed", str(BATCH_SIZE + 10), "email")
+        sink.delay_s = 0.05
         worker = subprocess.Popen(
             [sys.executable, "-m", "regulars.cli", "worker", "--interval", "0.5"],
             cwd=ROOT,
@@ -289,11 +290,12 @@ def test_sigterm_stops_the_worker_once_the_task_in_hand_is_done(
         while sink.data_count < 1:
             assert worker.poll() is None, worker.communicate()[0]
             assert time.monotonic() < deadline, "the worker never sent"
-            time.sleep(0.02)
+            time.sleep(0.01)
         worker.send_signal(signal.SIGTERM)
         code, output = _finish(worker)
 
         assert code == 0, output
         assert "SIGTERM: stopping after the current task" in output
-        assert _statuses(_child(env, "report")) == {"sent": 4}
-        assert len(sink.received()) == 4
+        # The first batch was sent whole; nothing was left half-done.
+        assert _statuses(_child(env, "report")) == {"sent": BATCH_SIZE, "queued": 10}
+        assert len(sink.received()) == BATCH_SIZE

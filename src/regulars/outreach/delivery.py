@@ -54,7 +54,7 @@ from __future__ import annotations
 import logging
 import random
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
@@ -472,17 +472,19 @@ def send_due(
     reclaim_after: timedelta = RECLAIM_AFTER,
     channels: Mapping[str, ChannelAdapter] | None = None,
     batch_size: int = BATCH_SIZE,
+    should_stop: Callable[[], bool] = lambda: False,
 ) -> SendReport:
     """Send up to ``limit`` due messages (see the module docstring); returns the tally.
 
     ``now`` fixes the clock (tests); ``channels`` replaces the adapters per channel
     (default: ``EMAIL_BACKEND`` and ``SMS_URL``). Connections stay open for the whole
-    call and are closed at its end.
+    call and are closed at its end. ``should_stop`` is asked between batches (the
+    worker asked to stop claims no more).
     """
     adapters = channels if channels is not None else default_channels()
     run = _Run(now, reclaim_after, adapters)
     try:
-        while run.report.claimed < limit:
+        while run.report.claimed < limit and not should_stop():
             kinds = run.channels()
             if not kinds:
                 break

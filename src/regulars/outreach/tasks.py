@@ -13,6 +13,7 @@ Each returns a small JSON summary, kept with the task's result.
 
 from __future__ import annotations
 
+import threading
 import time
 from datetime import timedelta
 from typing import Any
@@ -23,6 +24,8 @@ from regulars.outreach.delivery import RECLAIM_AFTER, SendReport, send_due
 
 SEND_LIMIT = 500  # messages per send_due call
 SEND_BUDGET_S = 120.0  # a send task stops claiming after this long; the next one goes on
+# Set by the worker when it is asked to stop: a send task claims no further batch.
+STOP = threading.Event()
 
 
 @task()
@@ -31,9 +34,9 @@ def send_due_task(reclaim_after_s: float | None = None) -> dict[str, Any]:
     total = SendReport()
     deadline = time.monotonic() + SEND_BUDGET_S
     while True:
-        report = send_due(limit=SEND_LIMIT, reclaim_after=reclaim_after)
+        report = send_due(limit=SEND_LIMIT, reclaim_after=reclaim_after, should_stop=STOP.is_set)
         total.add(report)
-        if report.claimed < SEND_LIMIT or time.monotonic() > deadline:
+        if report.claimed < SEND_LIMIT or time.monotonic() > deadline or STOP.is_set():
             return total.as_dict()
 
 

@@ -41,7 +41,7 @@ from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception
 
-from regulars.outreach.tasks import PERIODIC
+from regulars.outreach.tasks import PERIODIC, STOP
 
 log = logging.getLogger(__name__)
 
@@ -253,6 +253,7 @@ class OutreachWorker:
             raise SystemExit(1)  # asked twice: stop now
         log.info("%s: stopping after the current task", signal.Signals(signum).name)
         self.stopping = True
+        STOP.set()  # a send task finishes the batch in hand and claims no more
 
     def _sleep(self, seconds: float) -> None:
         deadline = time.monotonic() + seconds
@@ -270,6 +271,7 @@ class OutreachWorker:
         for name in ("django_tasks", "weasyprint"):
             logging.getLogger(name).setLevel(logging.WARNING)
         log.info("worker %s started", self.worker_id)
+        STOP.clear()
         try:
             if once:
                 self.schedule()
