@@ -56,6 +56,11 @@ SUBJECT_LABELS = {
     "consent": _("Consent"),
     "visit": _("Visit"),
     "demo": _("Demo business"),
+    "occasion": _("Date to remember"),
+    "name_day": _("Name-day calendar"),
+    "play": _("Outreach play"),
+    "outreach_policy": _("Contact budget"),
+    "outreach_template": _("Message wording"),
 }
 
 
