@@ -76,7 +76,6 @@ log = logging.getLogger(__name__)
 
 RECLAIM_AFTER = timedelta(minutes=10)
 BATCH_SIZE = 50
-SENT_BY_ADAPTER = (Channel.EMAIL, Channel.SMS)
 CLAIMED_CHANNELS = (Channel.EMAIL, Channel.SMS, Channel.CARD)
 
 # The policy's rules asked again right before sending (``recheck``): all but the budget.

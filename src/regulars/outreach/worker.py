@@ -27,7 +27,7 @@ import os
 import signal
 import socket
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from types import FrameType
 from typing import Any
@@ -106,7 +106,6 @@ class WorkerLost(Exception):
 class Tally:
     ran: int = 0
     failed: int = 0
-    enqueued: list[str] = field(default_factory=list)
 
 
 class OutreachWorker:
@@ -173,7 +172,6 @@ class OutreachWorker:
                 if not alive:
                     task.enqueue(**self._kwargs(task))
                     enqueued.append(task.name)
-        self.tally.enqueued.extend(enqueued)
         return enqueued
 
     def _give_up(self, result: DBTaskResult[Any, Any], now: datetime) -> None:
