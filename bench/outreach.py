@@ -28,8 +28,10 @@ a local SMTP sink at ≥ 200 messages/s.
    is not there.
 
 Figures: ``plan_{db}_s`` (target 30 s), ``ratio_vs_orm_loop_{db}`` (no number in the
-issue: target 1, faster than the loop), ``peak_rss_mib_{db}`` (reported, no target),
-``send_rate_per_s`` (target 200).
+issue: target 1, faster than the loop), ``peak_rss_mib_{db}`` and ``peak_anon_mib_{db}``
+(reported, no target: on SQLite the plan memory-maps the database file, whose pages
+count in the resident peak but are the system's file cache; the anonymous peak is the
+plan's own memory), ``send_rate_per_s`` (target 200).
 """
 
 from __future__ import annotations
@@ -163,7 +165,8 @@ def measure(database: str, args: argparse.Namespace) -> dict[str, Any] | None:
             phases = ", ".join(f"{k} {v:.1f}" for k, v in result["phases_s"].items() if v >= 0.3)
             progress(
                 f"{database} run {n + 1}: {result['wall_s']:.1f} s (cpu {result['cpu_s']:.1f} s), peak "
-                f"{result['peak_rss_mib']:.0f} MiB (load {result['load_avg'][0]:.1f}); {phases}"
+                f"{result['peak_rss_mib']:.0f} MiB ({result['peak_anon_mib']:.0f} MiB anonymous) "
+                f"(load {result['load_avg'][0]:.1f}); {phases}"
             )
         with place.fresh_copy() as (data, pg_database):
             naive = place.child(
@@ -182,6 +185,7 @@ def measure(database: str, args: argparse.Namespace) -> dict[str, Any] | None:
         "runs_s": [round(r["wall_s"], 3) for r in runs],
         "cpu_s": [round(r["cpu_s"], 3) for r in runs],
         "peak_rss_mib": [round(r["peak_rss_mib"], 1) for r in runs],
+        "peak_anon_mib": [round(r["peak_anon_mib"], 1) for r in runs],
         "load_avg_1min": [r["load_avg"][0] for r in runs],
         "phases_median_s": {
             name: round(median(r["phases_s"].get(name, 0.0) for r in runs), 3)
@@ -213,13 +217,14 @@ def figures_of(results: dict[str, dict[str, Any]], sent: dict[str, Any]) -> dict
         out[f"ratio_vs_orm_loop_{database}"] = figure(
             r["naive"]["naive_extrapolated_s"] / r["median_s"], "x", RATIO_TARGET, "higher"
         )
-        out[f"peak_rss_mib_{database}"] = {
-            "value": max(r["peak_rss_mib"]),
-            "unit": "MiB",
-            "target": None,
-            "better": "lower",
-            "met": True,
-        }
+        for name in ("peak_rss_mib", "peak_anon_mib"):  # reported: the issue sets no number
+            out[f"{name}_{database}"] = {
+                "value": max(r[name]),
+                "unit": "MiB",
+                "target": None,
+                "better": "lower",
+                "met": True,
+            }
     if "rate" in sent:
         out["send_rate_per_s"] = figure(sent["rate"], "messages/s", SEND_TARGET, "higher")
     else:
