@@ -129,6 +129,7 @@ CUSTOMER = Table(
         ("postal_address", ""),
         ("how_met", ""),
         ("notes", ""),
+        ("gifts", ""),
         ("external_ref", ""),
         ("provenance", "{}"),
     ),
