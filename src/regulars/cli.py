@@ -171,8 +171,33 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print(f"\nReady in {time.monotonic() - started:.1f} s. Press Ctrl+C to stop.", flush=True)
     if args.no_serve:
         return 0
-    call_command("runserver", args.bind, use_reloader=False, skip_checks=True)
+    worker = _start_worker()
+    try:
+        call_command("runserver", args.bind, use_reloader=False, skip_checks=True)
+    finally:
+        _stop_worker(worker)
     return 0
+
+
+def _start_worker() -> Any:
+    """The background worker beside the demo's web server, so outreach is planned and
+    sent (e-mails under var/mail, texts in var/sms) as it would be in production."""
+    import subprocess
+
+    print("Starting the background worker (outreach, reminders, snapshots).", flush=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "regulars.cli", "worker"], stdin=subprocess.DEVNULL
+    )
+
+
+def _stop_worker(worker: Any) -> None:
+    import subprocess
+
+    worker.terminate()
+    try:
+        worker.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        worker.kill()
 
 
 def cmd_createowner(args: argparse.Namespace) -> int:
