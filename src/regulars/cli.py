@@ -148,6 +148,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    import signal
     import time
 
     from django.core.management import call_command
@@ -172,6 +173,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if args.no_serve:
         return 0
     worker = _start_worker()
+    # Stopped by a signal rather than Ctrl+C (a closed terminal, kill), the server still
+    # stops its worker on the way out.
+    for number in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(number, lambda *_args: sys.exit(0))
     try:
         call_command("runserver", args.bind, use_reloader=False, skip_checks=True)
     finally:
