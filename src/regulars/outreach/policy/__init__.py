@@ -52,7 +52,7 @@ from regulars.outreach.policy.facts import (
     SMS,
     Facts,
     Zones,
-    _bounces,
+    bounced_addresses,
     ids_in,
     load_facts,
     open_complaints,
@@ -77,13 +77,12 @@ from regulars.outreach.policy.rules import (
 # --- One customer ----------------------------------------------------------------------------
 
 
-def _one(customer: Customer, now: datetime, exclude: int | None) -> tuple[Facts, Zones]:
+def _one(customer: Customer, now: datetime, exclude: int | None) -> Facts:
+    """The facts of one customer for their local day at ``now``."""
     zones = Zones.load()
     z = zones.of_location.get(customer.home_location_id or 0, 0)
     day = now.astimezone(zone(zones.names[z])).date()
-    return load_facts(
-        [customer.pk], day=day, zones=zones, same_day=True, exclude_message=exclude
-    ), zones
+    return load_facts([customer.pk], day=day, zones=zones, same_day=True, exclude_message=exclude)
 
 
 def channel_allowed(
@@ -99,7 +98,7 @@ def channel_allowed(
     itself, and a recovery play's message is exempt from suppression (``exempt`` says
     so without a message)."""
     moment = now or timezone.now()
-    facts, _zones = _one(customer, moment, message.pk if message is not None else None)
+    facts = _one(customer, moment, message.pk if message is not None else None)
     if message is not None:
         exempt = exempt or Play.objects.filter(pk=message.play_id, kind=PlayKind.RECOVERY).exists()
     ask = Ask(
@@ -117,7 +116,9 @@ def address_for(customer: Customer, channel: str) -> str:
     (a call, mobile first), the postal address (a card); "" when there is none that has
     not bounced."""
     column = COLUMN[channel]
-    bounced = _bounces(np.array([customer.pk], dtype=np.int64))[column].get(customer.pk, set())
+    bounced = bounced_addresses(np.array([customer.pk], dtype=np.int64))[column].get(
+        customer.pk, set()
+    )
     if column == EMAIL:
         email = customer.email.strip()
         return email if email and email.lower() not in bounced else ""
@@ -133,7 +134,7 @@ def contact_guard(customer: Any, *, now: datetime, purpose: str) -> str | None:
     survey e-mail, ...), as a sentence in the active language, or None."""
     if getattr(customer, "pk", None) is None:
         return None
-    facts, _zones = _one(customer, now, None)
+    facts = _one(customer, now, None)
     ask = Ask(
         rows=np.zeros(1, dtype=np.int64),
         channel=np.zeros(1, dtype=np.int8),

@@ -209,7 +209,7 @@ def pick_number(phones: Sequence[tuple[str, str]], bounced: Collection[str], cha
     return ""
 
 
-def _bounces(ids: np.ndarray) -> dict[int, dict[int, set[str]]]:
+def bounced_addresses(ids: np.ndarray) -> dict[int, dict[int, set[str]]]:
     """Bounced addresses: {channel: {customer id: addresses}} (e-mail in lower case)."""
     found: dict[int, dict[int, set[str]]] = {c: {} for c in range(len(CHANNELS))}
     rows = _scoped(Bounce.objects.all(), ids).values_list("customer_id", "channel", "address")
@@ -388,7 +388,7 @@ def load_facts(
     )
     if not n:
         return f
-    bounced = _bounces(ids)
+    bounced = bounced_addresses(ids)
     _read_customers(f, bounced)
     f.zone = zones.index(f.location)
     _read_phones(f, bounced)
