@@ -16,7 +16,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext
 
 from regulars.accounts.access import requires
 from regulars.analytics.stats import SMALL_SAMPLE, Interval, MeanEstimate
@@ -55,7 +55,10 @@ def _share_range(ci: Interval | None) -> str:
 def _points_range(ci: Interval | None) -> str:
     if ci is None:
         return ""
-    return _("%(low)s to %(high)s points") % {"low": _points(ci.low), "high": _points(ci.high)}
+    return pgettext("percentage points", "%(low)s to %(high)s points") % {
+        "low": _points(ci.low),
+        "high": _points(ci.high),
+    }
 
 
 def _money(amount: float | Decimal | None, currency: str, *, signed: bool = False) -> str:

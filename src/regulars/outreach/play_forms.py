@@ -11,6 +11,7 @@ from typing import Any
 from django import forms
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from regulars.accounts.models import Location
 from regulars.core.forms import CleanTextMixin
@@ -300,7 +301,7 @@ class ArmForm(CleanTextMixin, forms.Form):
         initial=30,
     )
     weight = _whole(
-        _("Share"),
+        pgettext_lazy("an arm's weight", "Share"),
         plays.WEIGHT,
         _("A share is a whole number from %(low)s to %(high)s."),
         initial=1,

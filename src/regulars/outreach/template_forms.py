@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from regulars.outreach import wording
 from regulars.outreach.models import Channel
@@ -19,7 +20,9 @@ class TemplateForm(forms.Form):
     """A manager's wording for one purpose, channel and language; refused when
     ``wording.check`` finds a problem (each becomes a form error)."""
 
-    subject = forms.CharField(label=_("Subject"), max_length=SUBJECT_MAX_CHARS, required=False)
+    subject = forms.CharField(
+        label=pgettext_lazy("e-mail", "Subject"), max_length=SUBJECT_MAX_CHARS, required=False
+    )
     body = forms.CharField(
         label=_("Message"),
         max_length=BODY_MAX_CHARS,

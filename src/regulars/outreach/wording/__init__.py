@@ -24,6 +24,7 @@ from typing import Any
 from django.utils import timezone, translation
 from django.utils.html import escape, urlize
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from regulars.accounts.models import Location
 from regulars.core.localtime import local_today
@@ -242,7 +243,7 @@ def check(
     unsubscribe link is no problem: it is added to every e-mail and text message.
     """
     problems: list[str] = []
-    subject_label, body_label = _("Subject"), _("Message")
+    subject_label, body_label = pgettext("e-mail", "Subject"), _("Message")
     if not body.strip():
         problems.append(_("The message is empty."))
     if channel == Channel.EMAIL and not subject.strip():
