@@ -44,27 +44,35 @@ RATE_WINDOW_S = 60  # core.ratelimit's default window
 View = Callable[..., HttpResponseBase]
 
 
+def open_page(bucket: str) -> Callable[[View], View]:
+    """Decorate a page open to anyone (customers following a link): rate-limited per
+    address in ``bucket``, never cached, sending no referrer. The outreach's
+    unsubscribe page uses it too."""
+
+    def decorate(view: View) -> View:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+            if allow(bucket, client_address(request.META), limit=settings.SURVEY_RATE_LIMIT):
+                response = view(request, *args, **kwargs)
+            else:
+                response = render(request, "feedback/survey/limited.html", status=429)
+                response["Retry-After"] = str(RATE_WINDOW_S)
+            response["Cache-Control"] = "no-store"
+            response["Referrer-Policy"] = "no-referrer"
+            response["X-Robots-Tag"] = "noindex, nofollow"
+            return response
+
+        return login_not_required(wrapper)
+
+    return decorate
+
+
 def public_page(view: View) -> View:
-    """Open to anyone, rate-limited per address, never cached, sending no referrer.
-
-    No CSRF token either, so the pages set no cookie at all: the signed token in the URL
-    already is the secret a forged request would need, and the code page changes
-    nothing (browsers that refuse cookies, as some QR-scanner browsers do, still work).
-    """
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        if allow("survey", client_address(request.META), limit=settings.SURVEY_RATE_LIMIT):
-            response = view(request, *args, **kwargs)
-        else:
-            response = render(request, "feedback/survey/limited.html", status=429)
-            response["Retry-After"] = str(RATE_WINDOW_S)
-        response["Cache-Control"] = "no-store"
-        response["Referrer-Policy"] = "no-referrer"
-        response["X-Robots-Tag"] = "noindex, nofollow"
-        return response
-
-    return login_not_required(csrf_exempt(wrapper))
+    """A survey page: ``open_page`` and no CSRF token either, so the pages set no cookie
+    at all: the signed token in the URL already is the secret a forged request would
+    need, and the code page changes nothing (browsers that refuse cookies, as some
+    QR-scanner browsers do, still work)."""
+    return open_page("survey")(csrf_exempt(view))
 
 
 def _in(language: str, response: HttpResponse) -> HttpResponse:

@@ -14,12 +14,9 @@ token is in the URL), not indexed.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.decorators import login_not_required
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import render
@@ -30,17 +27,15 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
 from regulars.accounts.models import Location
 from regulars.core.models import Source
-from regulars.core.ratelimit import allow, client_address
 from regulars.customers.models import ConsentChannel, Customer
 from regulars.customers.queries import consent_in_force
 from regulars.customers.services import record_consent
+from regulars.feedback.survey_views import open_page
 from regulars.outreach.links import ALL, BadLink, UnsubscribeKey, read_token
 
 METHOD = "unsubscribe link"  # Consent.method of every withdrawal made here
 ONE_CLICK = "One-Click"  # RFC 8058: the body is List-Unsubscribe=One-Click
-RATE_WINDOW_S = 60  # core.ratelimit's default window
 USER_AGENT_MAX = 200
-View = Callable[..., HttpResponseBase]
 
 # Per channel: the question (heading), the button, the confirmation.
 WORDING: dict[str, tuple[Promise, Promise, Promise]] = {
@@ -72,22 +67,8 @@ WORDING: dict[str, tuple[Promise, Promise, Promise]] = {
 }
 
 
-def public_page(view: View) -> View:
-    """Open to anyone, rate-limited per address, never cached, sending no referrer."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        if allow("unsubscribe", client_address(request.META), limit=settings.SURVEY_RATE_LIMIT):
-            response = view(request, *args, **kwargs)
-        else:
-            response = render(request, "feedback/survey/limited.html", status=429)
-            response["Retry-After"] = str(RATE_WINDOW_S)
-        response["Cache-Control"] = "no-store"
-        response["Referrer-Policy"] = "no-referrer"
-        response["X-Robots-Tag"] = "noindex, nofollow"
-        return response
-
-    return login_not_required(wrapper)
+# Open to anyone, rate-limited per address, never cached, sending no referrer.
+public_page = open_page("unsubscribe")
 
 
 # --- Withdrawing consent --------------------------------------------------------------
