@@ -47,11 +47,11 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from bench import _places as places
 from bench._outreach_data import build_key
 from bench._outreach_sim import FULL, QUICK, Sizes
-from bench._snapshot_data import progress, sqlite_meta
+from bench._snapshot_data import progress
 from bench.common import ROOT, figure, median, print_result, run_child, temp_dir
-from bench.snapshot import _pg_key, _pg_reachable, _pg_recreate
 
 CACHE = ROOT / "var" / "bench" / "outreach"
 DATABASES = ("sqlite", "postgres")
@@ -68,52 +68,18 @@ RATIO_TARGET = 1.0
 SEND_TARGET = 200.0
 
 
-class Place:
-    """Where one business lives, and fresh copies of it for each run."""
+class Place(places.Place):
+    """The business of one database, and fresh copies of it for each run."""
 
     def __init__(self, database: str, sizes: Sizes, args: argparse.Namespace) -> None:
-        self.database, self.sizes, self.args = database, sizes, args
-        self.scratch = temp_dir("outreach") if args.quick else None
-        base = self.scratch if self.scratch is not None else args.cache
-        self.data = base / f"{sizes.label}-seed{args.seed}" / database
-        self.pg_database = PG_QUICK if args.quick else PG_FULL
-
-    def child(self, kind: str, data: Path, pg_database: str, *extra: str) -> dict[str, Any]:
-        command = [
-            "--child",
-            kind,
-            "--child-db",
-            self.database,
-            "--sizes",
-            json.dumps(asdict(self.sizes)),
-            "--seed",
-            str(self.args.seed),
-            "--data",
-            str(data),
-            "--pg-database",
-            pg_database,
-            *extra,
-        ]
-        result: dict[str, Any] = run_child("bench.outreach", command)
-        return result
-
-    def ensure_built(self) -> dict[str, Any] | None:
-        key = build_key(self.sizes, self.args.seed)
-        if self.database == "postgres":
-            if not self.args.quick and not self.args.rebuild and _pg_key(self.pg_database) == key:
-                progress(f"postgres: reusing {self.pg_database} ({self.sizes.label}, key {key})")
-                return None
-            _pg_recreate(self.pg_database)
-        else:
-            path = self.data / "regulars.sqlite3"
-            if not self.args.rebuild and sqlite_meta(path).get("key") == key:
-                progress(f"sqlite: reusing {path} ({self.sizes.label}, key {key})")
-                return None
-            shutil.rmtree(self.data, ignore_errors=True)
-        progress(f"{self.database}: building {self.sizes} (key {key})")
-        built = self.child("build", self.data, self.pg_database)
-        progress(f"{self.database}: built in {built['build_s']:.0f} s: {built['counts']}")
-        return built
+        super().__init__(
+            module="bench.outreach",
+            database=database,
+            sizes=sizes,
+            args=args,
+            pg_database=PG_QUICK if args.quick else PG_FULL,
+            build_key=build_key,
+        )
 
     @contextmanager
     def fresh_copy(self) -> Iterator[tuple[Path, str]]:
@@ -121,10 +87,8 @@ class Place:
         if self.database == "postgres":
             from psycopg import sql
 
-            from bench.snapshot import _pg
-
-            _pg_recreate(PG_RUN, create=False)
-            with _pg("postgres") as admin:
+            places.pg_recreate(PG_RUN, create=False)
+            with places.pg("postgres") as admin:
                 admin.execute(
                     sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
                         sql.Identifier(PG_RUN), sql.Identifier(self.pg_database)
@@ -133,7 +97,7 @@ class Place:
             try:
                 yield self.data, PG_RUN
             finally:
-                _pg_recreate(PG_RUN, create=False)
+                places.pg_recreate(PG_RUN, create=False)
             return
         copy = temp_dir("outreach-run")
         try:
@@ -145,13 +109,9 @@ class Place:
         finally:
             shutil.rmtree(copy, ignore_errors=True)
 
-    def close(self) -> None:
-        if self.scratch is not None:
-            shutil.rmtree(self.scratch, ignore_errors=True)
-
 
 def measure(database: str, args: argparse.Namespace) -> dict[str, Any] | None:
-    if database == "postgres" and not _pg_reachable():
+    if database == "postgres" and not places.pg_reachable():
         return None
     sizes = QUICK if args.quick else FULL
     place = Place(database, sizes, args)
@@ -160,7 +120,7 @@ def measure(database: str, args: argparse.Namespace) -> dict[str, Any] | None:
         built = place.ensure_built()
         for n in range(args.runs):
             with place.fresh_copy() as (data, pg_database):
-                result = place.child("measure", data, pg_database)
+                result = place.child("measure", data=data, pg_database=pg_database)
             runs.append(result)
             phases = ", ".join(f"{k} {v:.1f}" for k, v in result["phases_s"].items() if v >= 0.3)
             progress(
@@ -170,7 +130,11 @@ def measure(database: str, args: argparse.Namespace) -> dict[str, Any] | None:
             )
         with place.fresh_copy() as (data, pg_database):
             naive = place.child(
-                "naive", data, pg_database, "--naive-sample", str(args.naive_sample)
+                "naive",
+                "--naive-sample",
+                str(args.naive_sample),
+                data=data,
+                pg_database=pg_database,
             )
     finally:
         place.close()

@@ -58,6 +58,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from bench import _places as places
 from bench._service_data import FULL, QUICK, Sizes, build, build_key, build_now, read_meta
 from bench._service_naive import (
     differences,
@@ -324,43 +325,9 @@ def _child(args: argparse.Namespace) -> dict[str, Any]:
 # --- databases (in the parent) --------------------------------------------------------------
 
 
-def _pg_connect(dbname: str) -> Any:
-    import psycopg
-
-    return psycopg.connect(dbname=dbname, autocommit=True, connect_timeout=3, **PG_SERVER)
-
-
-def _pg_reachable() -> bool:
-    import psycopg
-
-    try:
-        _pg_connect("postgres").close()
-    except psycopg.Error as exc:
-        _progress(f"PostgreSQL is not reachable ({str(exc).strip()}): skipping it")
-        return False
-    return True
-
-
 def _pg_key(dbname: str) -> str | None:
     """The key the cached PostgreSQL database was built with, if it is complete."""
-    import psycopg
-
-    try:
-        with _pg_connect(dbname) as db:
-            row = db.execute("SELECT value FROM bench_service_meta WHERE name = 'key'").fetchone()
-    except psycopg.Error:
-        return None
-    return row[0] if row else None
-
-
-def _pg_recreate(dbname: str, *, create: bool = True) -> None:
-    from psycopg import sql
-
-    with _pg_connect("postgres") as admin:
-        name = sql.Identifier(dbname)
-        admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
-        if create:
-            admin.execute(sql.SQL("CREATE DATABASE {}").format(name))
+    return places.pg_key(dbname, "bench_service_meta")
 
 
 def _sqlite_key(data_dir: Path) -> str | None:
@@ -391,10 +358,10 @@ def _run(database: str, args: argparse.Namespace, sizes: Sizes) -> dict[str, Any
     data_dir = scratch / database if scratch else args.cache / database
     dbname = PG_QUICK_DATABASE if args.quick else PG_DATABASE
     if database == "postgres":
-        if not _pg_reachable():
+        if not places.pg_reachable():
             return None
         if args.quick or args.rebuild or _pg_key(dbname) != key:
-            _pg_recreate(dbname)
+            places.pg_recreate(dbname)
         child += ["--pg-database", dbname]
     elif not args.quick and (args.rebuild or _sqlite_key(data_dir) != key):
         shutil.rmtree(data_dir, ignore_errors=True)
@@ -404,7 +371,7 @@ def _run(database: str, args: argparse.Namespace, sizes: Sizes) -> dict[str, Any
         if scratch is not None:
             shutil.rmtree(scratch, ignore_errors=True)
             if database == "postgres":
-                _pg_recreate(dbname, create=False)
+                places.pg_recreate(dbname, create=False)
     return result
 
 

@@ -48,15 +48,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import sys
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from bench._snapshot_data import build_key, progress, sqlite_meta
+from bench._places import Place, pg_reachable
+from bench._snapshot_data import build_key, progress
 from bench._snapshot_sim import FULL, LIGHT, QUICK, Sizes
-from bench.common import ROOT, figure, median, print_result, run_child, temp_dir
+from bench.common import ROOT, figure, median, print_result
 
 CACHE = ROOT / "var" / "bench" / "snapshot"
 DATABASES = ("sqlite", "postgres")
@@ -71,112 +71,19 @@ SNAPSHOT_TARGET_S = 300.0
 RATIO_TARGET = 1.0
 
 
-# --- PostgreSQL housekeeping (in the parent) -------------------------------------------------
-
-
-def _pg(dbname: str) -> Any:
-    import psycopg
-
-    return psycopg.connect(
-        host="127.0.0.1",
-        port=5432,
-        user="postgres",
-        dbname=dbname,
-        autocommit=True,
-        connect_timeout=3,
-    )
-
-
-def _pg_reachable() -> bool:
-    import psycopg
-
-    try:
-        _pg("postgres").close()
-    except psycopg.Error as exc:
-        progress(f"PostgreSQL is not reachable ({str(exc).strip()}): skipping it")
-        return False
-    return True
-
-
-def _pg_key(dbname: str) -> str | None:
-    import psycopg
-
-    try:
-        with _pg(dbname) as db:
-            row = db.execute("SELECT value FROM bench_snapshot_meta WHERE name = 'key'").fetchone()
-    except psycopg.Error:
-        return None
-    return row[0] if row else None
-
-
-def _pg_recreate(dbname: str, *, create: bool = True) -> None:
-    from psycopg import sql
-
-    with _pg("postgres") as admin:
-        name = sql.Identifier(dbname)
-        admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
-        if create:
-            admin.execute(sql.SQL("CREATE DATABASE {}").format(name))
-
-
 # --- one database, one size ------------------------------------------------------------------
 
 
-class Place:
-    """Where one business lives: a SQLite directory or a PostgreSQL database."""
-
-    def __init__(self, database: str, sizes: Sizes, args: argparse.Namespace) -> None:
-        self.database, self.sizes, self.args = database, sizes, args
-        self.scratch = temp_dir("snapshot") if args.quick else None
-        if self.scratch is not None:
-            self.data = self.scratch / database
-        else:
-            self.data = args.cache / f"{sizes.label}-seed{args.seed}" / database
-        self.pg_database = PG_QUICK if args.quick else PG_LIGHT if sizes == LIGHT else PG_FULL
-
-    def child(self, kind: str, *extra: str) -> dict[str, Any]:
-        command = [
-            "--child",
-            kind,
-            "--child-db",
-            self.database,
-            "--sizes",
-            json.dumps(asdict(self.sizes)),
-            "--seed",
-            str(self.args.seed),
-            "--data",
-            str(self.data),
-            "--pg-database",
-            self.pg_database,
-            *extra,
-        ]
-        result: dict[str, Any] = run_child("bench.snapshot", command)
-        return result
-
-    def ensure_built(self) -> dict[str, Any] | None:
-        """Build the business unless the kept one has the same key; the build's report."""
-        key = build_key(self.sizes, self.args.seed)
-        if self.database == "postgres":
-            if not self.args.quick and not self.args.rebuild and _pg_key(self.pg_database) == key:
-                progress(f"postgres: reusing {self.pg_database} ({self.sizes.label}, key {key})")
-                return None
-            _pg_recreate(self.pg_database)
-        else:
-            path = self.data / "regulars.sqlite3"
-            if not self.args.rebuild and sqlite_meta(path).get("key") == key:
-                progress(f"sqlite: reusing {path} ({self.sizes.label}, key {key})")
-                return None
-            shutil.rmtree(self.data, ignore_errors=True)
-        progress(f"{self.database}: building {self.sizes} (key {key})")
-        built = self.child("build")
-        progress(f"{self.database}: built in {built['build_s']:.0f} s: {built['counts']}")
-        return built
-
-    def close(self) -> None:
-        if self.scratch is not None:
-            shutil.rmtree(self.scratch, ignore_errors=True)
-            if self.database == "postgres":
-                _pg_recreate(self.pg_database, create=False)
+def _place(database: str, sizes: Sizes, args: argparse.Namespace) -> Place:
+    pg_database = PG_QUICK if args.quick else PG_LIGHT if sizes == LIGHT else PG_FULL
+    return Place(
+        module="bench.snapshot",
+        database=database,
+        sizes=sizes,
+        args=args,
+        pg_database=pg_database,
+        build_key=build_key,
+    )
 
 
 def _pairs(place: Place, runs: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -222,10 +129,10 @@ def _summary(results: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def measure(database: str, args: argparse.Namespace) -> dict[str, Any] | None:
-    if database == "postgres" and not _pg_reachable():
+    if database == "postgres" and not pg_reachable():
         return None
     sizes = QUICK if args.quick else FULL
-    place = Place(database, sizes, args)
+    place = _place(database, sizes, args)
     try:
         built = place.ensure_built()
         firsts, nightlies = _pairs(place, args.runs)
@@ -244,7 +151,7 @@ def measure(database: str, args: argparse.Namespace) -> dict[str, Any] | None:
         "built": built,
     }
     if not args.quick and args.memory_check:
-        light = Place(database, LIGHT, args)
+        light = _place(database, LIGHT, args)
         result["light_built"] = light.ensure_built()
         light_firsts, light_nightlies = _pairs(light, 1)
         light.child("clear")
@@ -259,9 +166,9 @@ def measure(database: str, args: argparse.Namespace) -> dict[str, Any] | None:
 def profile(databases: tuple[str, ...], args: argparse.Namespace) -> int:
     """One first and one nightly run per database under cProfile (see ``--profile``)."""
     for database in databases:
-        if database == "postgres" and not _pg_reachable():
+        if database == "postgres" and not pg_reachable():
             continue
-        place = Place(database, QUICK if args.quick else FULL, args)
+        place = _place(database, QUICK if args.quick else FULL, args)
         try:
             place.ensure_built()
             for mode in ("first", "nightly"):
