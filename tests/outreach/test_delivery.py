@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
 
 from regulars.customers.models import Consent, Customer
+from regulars.outreach import policy
 from regulars.outreach.channels.email import message_id_for
 from regulars.outreach.delivery import send_due
 from regulars.outreach.models import (
@@ -51,6 +53,36 @@ def provider(settings: Any) -> Iterator[SmsProvider]:
         settings.SMS_SENDER = "Bottega"
         settings.SMS_TIMEOUT_S = 0.5
         yield running
+
+
+# --- Quiet hours -----------------------------------------------------------------------
+
+
+def test_a_message_due_in_quiet_hours_waits_for_their_end_without_an_attempt(
+    world: World, sink: SmtpSink
+) -> None:
+    customer = reachable_customer(world.bologna, email="late@example.com")
+    message = queue_message(customer, world.bologna)
+    rules = policy.current()
+    rules.quiet_start, rules.quiet_end = time(20), time(9)
+    rules.save()
+    rome = ZoneInfo("Europe/Rome")
+    evening = datetime(2026, 3, 10, 22, 30, tzinfo=rome)  # the worker was down all day
+    Message.objects.filter(pk=message.pk).update(send_after=evening - timedelta(hours=12))
+
+    report = send_due(now=evening)
+
+    assert (report.claimed, report.sent) == (1, 0)
+    assert sink.received() == []
+    waiting = fresh(message)
+    assert waiting.status == MessageStatus.QUEUED
+    assert waiting.attempts == 0
+    assert waiting.next_attempt_at == datetime(2026, 3, 11, 9, 0, tzinfo=rome)
+
+    assert send_due(now=datetime(2026, 3, 11, 8, 59, tzinfo=rome)).claimed == 0
+    report = send_due(now=datetime(2026, 3, 11, 9, 1, tzinfo=rome))
+    assert report.sent == 1
+    assert [r.recipients for r in sink.received()] == [("late@example.com",)]
 
 
 # --- E-mail --------------------------------------------------------------------------

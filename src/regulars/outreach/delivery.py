@@ -281,6 +281,7 @@ class _Run:
             .order_by("send_after", "id")
         )
         verdicts = recheck(pending, now=self.now())
+        rules = policy.current()
         cards: list[Message] = []
         ours = {m.id for m in pending}
         renew_every = self.reclaim_after.total_seconds() / 3
@@ -303,12 +304,22 @@ class _Run:
                     reason_params=dict(held.params),
                 )
             elif message.channel == Channel.CARD:
-                cards.append(message)
+                cards.append(message)  # printing is not contacting: any hour will do
+            elif (later := self._quiet_until(message, rules)) is not None:
+                # Quiet hours in the customer's zone now (the worker was down when it
+                # was due, or a retry came due at night): back in the queue, no attempt
+                # counted, until they end.
+                self._finish(message, claim, status=MessageStatus.QUEUED, next_attempt_at=later)
             else:
                 self._send_one(message, claim, to)
         self.settle()
         if cards:
             self._print(cards, claim)
+
+    def _quiet_until(self, message: Message, rules: Any) -> datetime | None:
+        now = self.now()
+        later = policy.out_of_quiet(now, message.location.timezone, rules)
+        return later if later > now else None
 
     def _send_one(self, message: Message, claim: _Claim, to: str) -> None:
         """Render ``message`` (while the previous one is with the provider), record the

@@ -173,12 +173,20 @@ def send_time(day: date, hour: int, tz_name: str, rules: OutreachPolicy, now: da
         local = datetime.combine(day, rules.quiet_end, tzinfo=tz)
     if local >= now:
         return local.astimezone(UTC)
-    moment = now.astimezone(tz)
-    if not is_quiet(moment.time(), rules.quiet_start, rules.quiet_end):
-        return now.astimezone(UTC)
-    end = datetime.combine(moment.date(), rules.quiet_end, tzinfo=tz)
-    if end <= moment:
-        end = datetime.combine(moment.date() + timedelta(days=1), rules.quiet_end, tzinfo=tz)
+    return out_of_quiet(now, tz_name, rules)
+
+
+def out_of_quiet(moment: datetime, tz_name: str, rules: OutreachPolicy) -> datetime:
+    """``moment`` (UTC), or the end of the quiet hours it falls in, in ``tz_name``. The
+    sender asks it again right before sending: a worker that was down all day, or a
+    retry that comes due at night, does not send in quiet hours."""
+    tz = zone(tz_name)
+    local = moment.astimezone(tz)
+    if not is_quiet(local.time(), rules.quiet_start, rules.quiet_end):
+        return moment.astimezone(UTC)
+    end = datetime.combine(local.date(), rules.quiet_end, tzinfo=tz)
+    if end <= local:
+        end = datetime.combine(local.date() + timedelta(days=1), rules.quiet_end, tzinfo=tz)
     return end.astimezone(UTC)
 
 
@@ -209,6 +217,7 @@ __all__ = [
     "load_facts",
     "open_complaints",
     "open_recoveries",
+    "out_of_quiet",
     "params",
     "pick_number",
     "resolve_channels",
