@@ -161,3 +161,27 @@ def test_a_real_number_is_kept_in_international_form(world: World, customer: Cus
         {"phones-number": "051 123456", "phones-label": "home", "phones-source": "staff"},
     )
     assert list(customer.phones.values_list("number", flat=True)) == ["+39051123456"]
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "error"),
+    [
+        ("new-phone", "+39 000 000 0000", NOT_IN_USE % "+39 000 000 0000"),
+        (
+            "new-email",
+            "anna@localhost",
+            "“anna@localhost” cannot receive mail: after the @ comes a domain such as example.com.",
+        ),
+    ],
+)
+def test_quick_add_at_the_counter_refuses_what_could_never_be_reached(
+    world: World, field: str, value: str, error: str
+) -> None:
+    response = world.client("staff").post(
+        reverse("counter:quick_add"),
+        {"location": str(world.bologna.pk), "new-given_name": "Anna", field: value},
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 200  # the form again, with the reason
+    assert error in response.content.decode()
+    assert Customer.objects.count() == 0

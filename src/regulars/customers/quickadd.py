@@ -11,8 +11,9 @@ from django.utils.translation import gettext_lazy
 
 from regulars.core.forms import CleanTextMixin
 from regulars.core.models import Source
+from regulars.customers.forms import check_mail_domain, entered_phone
 from regulars.customers.models import Customer, Phone
-from regulars.customers.phones import PhoneError, normalize_phone
+from regulars.customers.phones import PhoneError
 
 OFFERED_FIELDS = ("given_name", "family_name", "preferred_name", "email", "language", "notes")
 
@@ -59,7 +60,7 @@ class QuickAddForm(CleanTextMixin, forms.Form):
         if not raw:
             return ""
         try:
-            number = normalize_phone(raw, self.region)
+            number = entered_phone(raw, self.region)
         except PhoneError as exc:
             raise forms.ValidationError(str(exc)) from exc
         holder = Phone.objects.filter(number=number).select_related("customer").first()
@@ -73,6 +74,7 @@ class QuickAddForm(CleanTextMixin, forms.Form):
 
     def clean_email(self) -> str:
         email = (self.cleaned_data.get("email") or "").strip().lower()
+        check_mail_domain(email)
         if email:
             holder = Customer.objects.filter(email=email).first()
             if holder is not None:
