@@ -78,8 +78,9 @@ def _treat(what: str) -> plays.ArmSpec:
     return plays.ArmSpec(voucher_kind=VoucherKind.ITEM, voucher_text=what, voucher_days=30)
 
 
-def _plays() -> list[tuple[plays.PlaySpec, list[plays.ArmSpec], bool]]:
-    """(play, its arms, approved?) — names in English: the manager renames them."""
+def _plays(first: Location) -> list[tuple[plays.PlaySpec, list[plays.ArmSpec], bool]]:
+    """(play, its arms, approved?) — names in English: the manager renames them. The
+    draft is the first location's own, so its manager can look at it and approve it."""
     return [
         (
             _spec(
@@ -99,7 +100,12 @@ def _plays() -> list[tuple[plays.PlaySpec, list[plays.ArmSpec], bool]]:
             True,
         ),
         (
-            _spec("Pets' birthdays", PlayKind.OCCASION, occasion=OccasionKind.PET_BIRTHDAY),
+            _spec(
+                "Pets' birthdays",
+                PlayKind.OCCASION,
+                occasion=OccasionKind.PET_BIRTHDAY,
+                location=first,
+            ),
             [_arm()],
             False,  # a draft: the manager has not approved it yet
         ),
@@ -124,7 +130,7 @@ def _plays() -> list[tuple[plays.PlaySpec, list[plays.ArmSpec], bool]]:
 
 def write_plays(summary: OutreachSummary) -> dict[str, Play]:
     made: dict[str, Play] = {}
-    for spec, arms, approved in _plays():
+    for spec, arms, approved in _plays(Location.objects.order_by("pk")[0]):
         play = plays.create_play(actor=None, spec=spec, arms=arms)
         if approved:
             play = plays.approve(play, None)
