@@ -123,6 +123,7 @@ def test_only_the_sign_in_page_and_the_customers_survey_and_unsubscribe_pages_ar
         "survey:answer",
         "survey:code",
         "survey:thanks",
+        "web:health",
     ]
 
 

@@ -294,3 +294,32 @@ def test_a_bad_value_stops_the_app_with_one_line_naming_the_variable(tmp_path: P
     assert result.returncode != 0
     last_line = result.stderr.strip().splitlines()[-1]
     assert last_line.startswith("django.core.exceptions.ImproperlyConfigured: REGULARS_DEBUG=")
+
+
+def test_the_production_profile_passes_regulars_check_deploy_on_its_own_database(
+    tmp_path: Path,
+) -> None:
+    """What docs/deploy.md tells the operator to run, as they run it: the ``regulars``
+    command, the production profile and nothing else but the variables it requires."""
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": str(tmp_path),
+        "PYTHONPATH": str(SETTINGS_FILE.parents[1]),
+        "REGULARS_ENV": "production",
+        "REGULARS_SECRET_KEY": SECRET,
+        "REGULARS_ALLOWED_HOSTS": "regulars.example.com",
+        "REGULARS_DATABASE_URL": f"sqlite:///{tmp_path / 'regulars.sqlite3'}",
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "regulars.cli", "check", "--deploy"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert "WARNING" not in result.stdout + result.stderr
+    assert result.stdout.strip().startswith("System check identified no issues")

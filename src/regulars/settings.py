@@ -70,6 +70,8 @@ try:
     EMAIL_TIMEOUT = env_int("REGULARS_SMTP_TIMEOUT_S", 30, minimum=1, maximum=300)
     _email_backend = env_optional_str("REGULARS_EMAIL_BACKEND")
     LOG_LEVEL = env_choice("REGULARS_LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR"))
+    # ``json``: one JSON object per line (``core.logs.JsonFormatter``) for log collectors.
+    LOG_FORMAT = env_choice("REGULARS_LOG_FORMAT", "plain", ("plain", "json"))
     SECURE_HSTS_SECONDS = env_int("REGULARS_HSTS_SECONDS", 31536000 if PRODUCTION else 0, minimum=0)
 except EnvError as exc:  # one clear line instead of a traceback deep in Django
     raise ImproperlyConfigured(str(exc)) from exc
@@ -222,8 +224,11 @@ if PRODUCTION:
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "regulars.core.logs.JsonFormatter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         "django.db.backends": {"level": "INFO"},
