@@ -117,6 +117,57 @@ def _print_snapshot(run: Any) -> None:
         print(f"  warning: {warning}")
 
 
+def cmd_backup(args: argparse.Namespace) -> int:
+    """A consistent snapshot of the live database while the app runs."""
+    from regulars.core.backup import BackupError, backup_database
+
+    try:
+        result = backup_database(to=args.to)
+    except BackupError as exc:
+        print(f"regulars backup: {exc}", file=sys.stderr)
+        return 1
+    print(f"Backup written to {result.path} ({result.size:,} bytes).")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    """Replace the database with a backup, then migrate it (an older backup is upgraded)."""
+    from django.core.management import call_command
+
+    from regulars.core.backup import (
+        BackupError,
+        check_backup,
+        describe_database,
+        restore_database,
+    )
+
+    try:
+        check_backup(args.path)
+        if not args.yes:
+            question = f"Replace everything in {describe_database()} with {args.path}?"
+            if not sys.stdin.isatty():
+                print(
+                    f"regulars restore: {question} Refused: pass --yes (no terminal to ask).",
+                    file=sys.stderr,
+                )
+                return 2
+            try:
+                answer = input(f"{question} Type yes to go on: ")
+            except (EOFError, KeyboardInterrupt):
+                answer = ""
+            if answer.strip().lower() != "yes":
+                print("\nNothing restored.")
+                return 1
+        restore_database(source=args.path)
+    except BackupError as exc:
+        print(f"regulars restore: {exc}", file=sys.stderr)
+        return 1
+    call_command("migrate", interactive=False, verbosity=0)
+    _reindex_if_stale()
+    print(f"Restored {args.path}. Restart the server and the worker.")
+    return 0
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     from django.core.management import call_command
     from django.core.management.base import SystemCheckError
@@ -320,6 +371,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("snapshot", help="take the nightly loyalty snapshot now")
     p.set_defaults(func=cmd_snapshot)
+
+    p = sub.add_parser("backup", help="write a consistent backup of the database (online)")
+    p.add_argument(
+        "--to",
+        type=Path,
+        help="file or folder (default: $REGULARS_DATA_DIR/backups/regulars-<UTC time>)",
+    )
+    p.set_defaults(func=cmd_backup)
+
+    p = sub.add_parser("restore", help="replace the database with a backup, then migrate")
+    p.add_argument("path", type=Path)
+    p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    p.set_defaults(func=cmd_restore)
 
     p = sub.add_parser("check", help="check the configuration")
     p.add_argument("--deploy", action="store_true", help="also the production checks")
