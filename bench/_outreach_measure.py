@@ -186,36 +186,14 @@ def child_naive(sample: int, seed: int) -> dict[str, Any]:
     }
 
 
-def child_send(n: int) -> dict[str, Any]:
-    """H2's ``bench.outreach_send.measure_send_rate(n)``, whatever shape it reports."""
-    try:
-        from bench import outreach_send
-    except ImportError:
-        return {"missing": True}
-    result: Any = outreach_send.measure_send_rate(n)
-    if isinstance(result, int | float):
-        return {"rate": float(result)}
-    if isinstance(result, dict):
-        for name in ("rate", "messages_per_s", "per_second", "value"):
-            if isinstance(result.get(name), int | float):
-                return {"rate": float(result[name]), "detail": result}
-    rate = getattr(result, "rate", None) or getattr(result, "messages_per_s", None)
-    if isinstance(rate, int | float):
-        return {"rate": float(rate), "detail": str(result)}
-    raise CheckFailed(f"measure_send_rate returned {result!r}: no rate in it")
-
-
 def run_child_main(args: Any, sizes: Sizes) -> int:
-    if args.child == "send":
-        result = child_send(args.send_n)
+    setup(args.child_db, args.data, args.pg_database)
+    if args.child == "build":
+        result = child_build(sizes, args.seed, args.child_db, args.data)
+    elif args.child == "measure":
+        result = child_measure()
     else:
-        setup(args.child_db, args.data, args.pg_database)
-        if args.child == "build":
-            result = child_build(sizes, args.seed, args.child_db, args.data)
-        elif args.child == "measure":
-            result = child_measure()
-        else:
-            result = child_naive(args.naive_sample, args.seed)
+        result = child_naive(args.naive_sample, args.seed)
     print(json.dumps(result, default=str), flush=True)
     return 0
 

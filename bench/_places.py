@@ -68,6 +68,26 @@ def pg_recreate(dbname: str, *, create: bool = True) -> None:
             admin.execute(sql.SQL("CREATE DATABASE {}").format(name))
 
 
+def add_place_arguments(
+    parser: argparse.ArgumentParser,
+    *,
+    databases: tuple[str, ...],
+    cache: Path,
+    children: list[str],
+) -> None:
+    """The options every kept-business benchmark takes: which database, where SQLite's
+    copy is kept, the seed, and the hidden ones its child processes are called with."""
+    parser.add_argument("--database", choices=[*databases, "both"])
+    parser.add_argument("--rebuild", action="store_true", help="ignore the kept databases")
+    parser.add_argument("--cache", type=Path, default=cache, help="where SQLite's are kept")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--child", choices=children, help=argparse.SUPPRESS)
+    parser.add_argument("--child-db", choices=databases, help=argparse.SUPPRESS)
+    parser.add_argument("--sizes", help=argparse.SUPPRESS)
+    parser.add_argument("--data", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--pg-database", help=argparse.SUPPRESS)
+
+
 class Place:
     """One business of one size on one database. ``--quick`` builds it fresh in a
     temporary directory (and a quick PostgreSQL database) and drops it at ``close``;

@@ -53,7 +53,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from bench._places import Place, pg_reachable
+from bench._places import Place, add_place_arguments, pg_reachable
 from bench._snapshot_data import build_key, progress
 from bench._snapshot_sim import FULL, LIGHT, QUICK, Sizes
 from bench.common import ROOT, figure, median, print_result
@@ -212,20 +212,12 @@ def figures_of(database: str, r: dict[str, Any]) -> dict[str, dict[str, Any]]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.snapshot")
     parser.add_argument("--quick", action="store_true", help="5k customers, SQLite, seconds")
-    parser.add_argument("--database", choices=[*DATABASES, "both"])
     parser.add_argument("--runs", type=int, help="pairs of (first, nightly) runs")
     parser.add_argument("--naive-sample", type=int, help="customers in the baseline")
     parser.add_argument("--no-memory-check", dest="memory_check", action="store_false")
-    parser.add_argument("--rebuild", action="store_true", help="ignore the kept databases")
-    parser.add_argument("--cache", type=Path, default=CACHE, help="where SQLite's are kept")
-    parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument(
-        "--child", choices=["build", "measure", "naive", "clear"], help=argparse.SUPPRESS
+    add_place_arguments(
+        parser, databases=DATABASES, cache=CACHE, children=["build", "measure", "naive", "clear"]
     )
-    parser.add_argument("--child-db", choices=DATABASES, help=argparse.SUPPRESS)
-    parser.add_argument("--sizes", help=argparse.SUPPRESS)
-    parser.add_argument("--data", type=Path, help=argparse.SUPPRESS)
-    parser.add_argument("--pg-database", help=argparse.SUPPRESS)
     parser.add_argument("--mode", choices=["first", "nightly"], help=argparse.SUPPRESS)
     parser.add_argument("--profile-to", type=Path, help=argparse.SUPPRESS)
     parser.add_argument(

@@ -42,7 +42,7 @@ sys.stdin.read()
 controller.stop()
 """
 _CHILD = (
-    "import sys; from bench.outreach_send import child_main; sys.exit(child_main(sys.argv[1:]))"
+    "import sys; from bench._outreach_send import child_main; sys.exit(child_main(sys.argv[1:]))"
 )
 
 
@@ -58,7 +58,7 @@ def measure_send_rate(n: int) -> dict[str, Any]:
     )
     lines = [line for line in proc.stdout.splitlines() if line.strip()]
     if proc.returncode != 0 or not lines:
-        raise RuntimeError(f"bench.outreach_send failed with status {proc.returncode}")
+        raise RuntimeError(f"bench._outreach_send failed with status {proc.returncode}")
     result: dict[str, Any] = json.loads(lines[-1])
     return result
 
