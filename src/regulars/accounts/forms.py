@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django import forms
@@ -9,6 +10,26 @@ from django.utils.translation import gettext_lazy as _
 from regulars.accounts.hours import hours_as_text, parse_hours_text
 from regulars.accounts.models import Location
 from regulars.core.forms import CleanTextMixin
+
+
+def location_or_everywhere_field() -> forms.ModelChoiceField:  # type: ignore[type-arg]
+    """A location, or empty for every location (survey rules, outreach plays); the form
+    offers the user's own locations with ``offer_locations``."""
+    return forms.ModelChoiceField(
+        label=_("Location"),
+        queryset=Location.objects.none(),
+        required=False,
+        empty_label=_("Every location"),
+        error_messages={"invalid_choice": _("Choose one of your locations, or every location.")},
+    )
+
+
+def offer_locations(form: forms.Form, locations: Iterable[Location]) -> forms.ModelChoiceField:  # type: ignore[type-arg]
+    """Limit the form's ``location`` field to ``locations``, by name; the field."""
+    field = form.fields["location"]
+    assert isinstance(field, forms.ModelChoiceField)  # noqa: S101 - narrows the type
+    field.queryset = Location.objects.filter(pk__in=[loc.pk for loc in locations]).order_by("name")
+    return field
 
 
 class LanguageForm(forms.Form):

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
+from regulars.accounts.forms import location_or_everywhere_field, offer_locations
 from regulars.accounts.models import Location
 from regulars.core.forms import CleanTextMixin
 from regulars.feedback.instruments import Instrument
@@ -70,13 +71,7 @@ class SurveyForm(CleanTextMixin, forms.Form):
             "invalid_choice": _("A survey follows a visit or a resolved ticket."),
         },
     )
-    location = forms.ModelChoiceField(
-        label=_("Location"),
-        queryset=Location.objects.none(),
-        required=False,
-        empty_label=_("Every location"),
-        error_messages={"invalid_choice": _("Choose one of your locations, or every location.")},
-    )
+    location = location_or_everywhere_field()
     instruments = forms.MultipleChoiceField(
         label=_("Instruments"),
         choices=Instrument.choices,
@@ -113,11 +108,7 @@ class SurveyForm(CleanTextMixin, forms.Form):
 
     def __init__(self, *args: Any, locations: list[Location], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        field = self.fields["location"]
-        assert isinstance(field, forms.ModelChoiceField)  # noqa: S101 - narrows the type
-        field.queryset = Location.objects.filter(pk__in=[loc.pk for loc in locations]).order_by(
-            "name"
-        )
+        offer_locations(self, locations)
 
     def spec(self) -> SurveySpec:
         data = self.cleaned_data

@@ -13,6 +13,7 @@ from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from regulars.accounts.forms import location_or_everywhere_field, offer_locations
 from regulars.accounts.models import Location
 from regulars.core.forms import CleanTextMixin
 from regulars.outreach import plays
@@ -95,13 +96,7 @@ class PlayForm(CleanTextMixin, forms.Form):
             "invalid_choice": _("Choose what kind of play this is."),
         },
     )
-    location = forms.ModelChoiceField(
-        label=_("Location"),
-        queryset=Location.objects.none(),
-        required=False,
-        empty_label=_("Every location"),
-        error_messages={"invalid_choice": _("Choose one of your locations, or every location.")},
-    )
+    location = location_or_everywhere_field()
     occasion = forms.ChoiceField(
         label=_("Occasion"),
         choices=[("", "—"), *OccasionKind.choices],
@@ -164,11 +159,7 @@ class PlayForm(CleanTextMixin, forms.Form):
         itself, asked again (htmx) when the kind changes, so the form shows the fields of
         the chosen kind."""
         super().__init__(*args, **kwargs)
-        field = self.fields["location"]
-        assert isinstance(field, forms.ModelChoiceField)  # noqa: S101 - narrows the type
-        field.queryset = Location.objects.filter(pk__in=[loc.pk for loc in locations]).order_by(
-            "name"
-        )
+        field = offer_locations(self, locations)
         if not everywhere:
             field.required = True
             field.empty_label = None
