@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.common import ROOT, figure, median, setup_django, temp_dir
+from bench.common import ROOT, figure, free_port, median, setup_django, temp_dir
 
 TARGET_PER_S = 200.0
 RUNS = 3
@@ -63,19 +63,11 @@ def measure_send_rate(n: int) -> dict[str, Any]:
     return result
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 class _Sink:
     """aiosmtpd in a process of its own, counting what it accepts in a file."""
 
     def __init__(self, folder: Path) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         self.log = folder / "received.txt"
         self.log.touch()
         self.proc = subprocess.Popen(

@@ -139,3 +139,12 @@ def run_clients_at_once(
     for thread in threads:
         thread.join()
     return time.perf_counter() - began
+
+
+def free_port() -> int:
+    """A TCP port on loopback that nothing listens on right now."""
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])

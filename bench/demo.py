@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -27,7 +26,7 @@ import urllib.request
 from pathlib import Path
 from typing import IO, Any
 
-from bench.common import ROOT, figure, median, print_result, quick_flag, temp_dir
+from bench.common import ROOT, figure, free_port, median, print_result, quick_flag, temp_dir
 
 SERVE_TIMEOUT_S = 180
 DEMO_TARGET_S = 30
@@ -64,12 +63,6 @@ def _timed_command(name: str, *args: str) -> float:
         shutil.rmtree(data_dir, ignore_errors=True)
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _answers(url: str) -> bool:
     try:
         with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - our localhost
@@ -96,7 +89,7 @@ def wait_until_serving(
 def _time_to_serving() -> float:
     """Seconds from starting ``regulars demo`` until the login page answers 200."""
     data_dir = temp_dir("serve")
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}/accounts/login/"
     with tempfile.TemporaryFile("w+") as log:
         started = time.perf_counter()
