@@ -17,19 +17,22 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import psycopg
 import pytest
-from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
 from regulars.core.dburl import parse_database_url
+from tests.child_databases import (
+    BACKENDS,
+    ROOT,
+    SERVER_URL,
+    child_env,
+    own_copy,
+    postgres_database,
+)
 
-ROOT = Path(__file__).resolve().parents[2]
-_URL = os.environ.get("REGULARS_DATABASE_URL", "")
 _databases = itertools.count(1)
-BACKENDS = ["sqlite"] + (["postgresql"] if _URL.startswith(("postgres:", "postgresql:")) else [])
 
 # The child's side: seed the database, change it, or report what it holds (JSON).
 CHILD = """
@@ -77,14 +80,6 @@ print(json.dumps({
 """
 
 
-def _env(data_dir: Path, url: str | None = None) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("REGULARS_")}
-    env.update(REGULARS_DATA_DIR=str(data_dir), DJANGO_SETTINGS_MODULE="regulars.settings")
-    if url:
-        env["REGULARS_DATABASE_URL"] = url
-    return env
-
-
 def _child(env: dict[str, str], mode: str) -> dict[str, Any]:
     done = subprocess.run(  # noqa: S603 - our own interpreter and code
         [sys.executable, "-c", CHILD, mode],
@@ -123,52 +118,24 @@ def _backup(env: dict[str, str], *args: str) -> Path:
     return path
 
 
-@contextlib.contextmanager
-def _server() -> Iterator[psycopg.Connection[Any]]:
-    """An autocommit connection to the PostgreSQL server's maintenance database."""
-    config = parse_database_url(_URL)
-    params = {
-        "host": config["HOST"],
-        "port": config["PORT"],
-        "user": config["USER"],
-        "password": config["PASSWORD"],
-        "dbname": "postgres",
-    }
-    with psycopg.connect(autocommit=True, **{k: v for k, v in params.items() if v}) as conn:
-        yield conn
-
-
-def _named(name: str) -> str:
-    return urlsplit(_URL)._replace(path=f"/{name}").geturl()
-
-
-def _drop(conn: psycopg.Connection[Any], name: str) -> None:
-    conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-
-
 @pytest.fixture(scope="module")
 def migrated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     """One migrated, seeded database per backend, copied by each test (migrating costs
     seconds): {"sqlite": the file, "postgresql": the template database's name}."""
     folder = tmp_path_factory.mktemp("migrated")
-    regulars(_env(folder), "migrate", "--verbosity", "0").check_returncode()
-    _child(_env(folder), "seed")
+    regulars(child_env(folder), "migrate", "--verbosity", "0").check_returncode()
+    _child(child_env(folder), "seed")
     templates = {"sqlite": str(folder / "regulars.sqlite3")}
     if "postgresql" not in BACKENDS:
         yield templates
         return
     name = f"regulars_backup_test_{os.getpid()}_tmpl"
-    with _server() as conn:
-        _drop(conn, name)
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-        try:
-            env = _env(folder, _named(name))
-            regulars(env, "migrate", "--verbosity", "0").check_returncode()
-            _child(env, "seed")
-            templates["postgresql"] = name
-            yield templates
-        finally:
-            _drop(conn, name)
+    with postgres_database(name) as url:
+        env = child_env(folder, url)
+        regulars(env, "migrate", "--verbosity", "0").check_returncode()
+        _child(env, "seed")
+        templates["postgresql"] = name
+        yield templates
 
 
 @pytest.fixture(params=BACKENDS)
@@ -177,22 +144,9 @@ def database(
 ) -> Iterator[dict[str, str]]:
     """The environment of a live, seeded database of the test's own: a copy of the
     SQLite file, or a fresh PostgreSQL database made from the template (dropped after)."""
-    if request.param == "sqlite":
-        shutil.copyfile(migrated["sqlite"], tmp_path / "regulars.sqlite3")
-        yield _env(tmp_path)
-        return
     name = f"regulars_backup_test_{os.getpid()}_{next(_databases)}"
-    with _server() as conn:
-        _drop(conn, name)
-        conn.execute(
-            sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
-                sql.Identifier(name), sql.Identifier(migrated["postgresql"])
-            )
-        )
-        try:
-            yield _env(tmp_path, _named(name))
-        finally:
-            _drop(conn, name)
+    with own_copy(tmp_path, request.param, migrated, name) as env:
+        yield env
 
 
 def _is_postgres(env: dict[str, str]) -> bool:
@@ -415,7 +369,7 @@ def test_restore_without_yes_and_without_a_terminal_is_refused(
 if "postgresql" in BACKENDS:  # collected only then: never a skip counted as a pass
 
     def test_a_postgresql_backup_without_pg_dump_says_so_in_one_line(tmp_path: Path) -> None:
-        env = _env(tmp_path, _URL)
+        env = child_env(tmp_path, SERVER_URL)
         env["PATH"] = str(tmp_path)  # no PostgreSQL client tools here
 
         done = regulars(env, "backup")

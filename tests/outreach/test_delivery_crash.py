@@ -11,11 +11,8 @@ was never accepted), the SMS provider after accepting the text and before answer
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 import secrets
-import shutil
 import signal
 import subprocess
 import sys
@@ -23,18 +20,14 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
-import psycopg
 import pytest
-from psycopg import sql
 
-from regulars.core.dburl import parse_database_url
 from regulars.outreach.channels.email import message_id_for
 from regulars.outreach.delivery import BATCH_SIZE
+from tests.child_databases import BACKENDS, ROOT, child_env, own_copy, postgres_database
 from tests.outreach.sinks import sms_provider, smtp_sink
 
-ROOT = Path(__file__).resolve().parents[2]
 MESSAGES = 30
 KILL_AT = 8
 CHILD = (
@@ -42,40 +35,6 @@ CHILD = (
     "from tests.outreach._delivery_helpers import child_main; "
     "sys.exit(child_main(sys.argv[1:]))"
 )
-BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("REGULARS_DATABASE_URL") else [])
-
-
-def _env(data_dir: Path, url: str | None = None) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("REGULARS_")}
-    env.update(
-        REGULARS_DATA_DIR=str(data_dir),
-        DJANGO_SETTINGS_MODULE="regulars.settings",
-        REGULARS_LOG_LEVEL="INFO",
-    )
-    if url:
-        env["REGULARS_DATABASE_URL"] = url
-    return env
-
-
-@contextlib.contextmanager
-def _postgres() -> Iterator[tuple[psycopg.Connection[Any], str]]:
-    """An autocommit connection to the test server's maintenance database, and the
-    server's URL."""
-    url = os.environ["REGULARS_DATABASE_URL"]
-    config = parse_database_url(url)
-    params = {
-        "host": config["HOST"],
-        "port": config["PORT"],
-        "user": config["USER"],
-        "password": config["PASSWORD"],
-        "dbname": "postgres",
-    }
-    with psycopg.connect(autocommit=True, **{k: v for k, v in params.items() if v}) as conn:
-        yield conn, url
-
-
-def _named(url: str, name: str) -> str:
-    return urlsplit(url)._replace(path=f"/{name}").geturl()
 
 
 @pytest.fixture(scope="module")
@@ -83,46 +42,21 @@ def migrated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str
     """One migrated database per backend, copied by each test (migrating costs seconds):
     {"sqlite": the file, "postgresql": the template database's name}."""
     folder = tmp_path_factory.mktemp("migrated")
-    _child(_env(folder), "migrate")
+    _child(child_env(folder), "migrate")
     templates = {"sqlite": str(folder / "regulars.sqlite3")}
     if "postgresql" not in BACKENDS:
         yield templates
         return
-    with _postgres() as (conn, url):
-        name = f"{parse_database_url(url)['NAME']}_crash_tmpl_{secrets.token_hex(4)}"
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-        try:
-            _child(_env(folder, _named(url, name)), "migrate")
-            templates["postgresql"] = name
-            yield templates
-        finally:
-            conn.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-            )
+    name = f"regulars_crash_tmpl_{secrets.token_hex(4)}"
+    with postgres_database(name) as url:
+        _child(child_env(folder, url), "migrate")
+        templates["postgresql"] = name
+        yield templates
 
 
-@contextlib.contextmanager
-def _database(tmp_path: Path, backend: str, migrated: dict[str, str]) -> Iterator[dict[str, str]]:
-    """The environment of the children: a copy of the migrated SQLite file of their
-    own, or a PostgreSQL database of their own made from the template (dropped
-    afterwards)."""
-    if backend == "sqlite":
-        shutil.copyfile(migrated["sqlite"], tmp_path / "regulars.sqlite3")
-        yield _env(tmp_path)
-        return
-    with _postgres() as (conn, url):
-        name = f"{parse_database_url(url)['NAME']}_crash_{secrets.token_hex(4)}"
-        conn.execute(
-            sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
-                sql.Identifier(name), sql.Identifier(migrated["postgresql"])
-            )
-        )
-        try:
-            yield _env(tmp_path, _named(url, name))
-        finally:
-            conn.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-            )
+def _database(tmp_path: Path, backend: str, migrated: dict[str, str]) -> Any:
+    """The environment of the children: a database of their own (``own_copy``)."""
+    return own_copy(tmp_path, backend, migrated, f"regulars_crash_{secrets.token_hex(4)}")
 
 
 def _child(env: dict[str, str], *args: str) -> Any:
