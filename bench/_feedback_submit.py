@@ -15,9 +15,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from bench.common import run_clients_at_once
+from bench.common import free_port, run_clients_at_once
 from bench.counter import Client, _start_server, _stop
-from bench.demo import _free_port
 from bench.search import percentile
 
 CLIENTS = 16
@@ -178,7 +177,7 @@ def measure_submissions(
     proc = None
     clients: list[Client] = []
     try:
-        port = _free_port()
+        port = free_port()
         proc = _start_server(data_dir, port, 2, log)
         clients = [Client(port) for _ in range(CLIENTS)]
         warm = planned[: CLIENTS * WARMUP]

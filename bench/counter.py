@@ -49,9 +49,17 @@ from pathlib import Path
 from typing import IO
 from urllib.parse import urlencode
 
-from bench.common import ROOT, figure, print_result, run_clients_at_once, setup_django, temp_dir
+from bench.common import (
+    ROOT,
+    figure,
+    free_port,
+    print_result,
+    run_clients_at_once,
+    setup_django,
+    temp_dir,
+)
 from bench.common_queries import Query, build_queries
-from bench.demo import _free_port, wait_until_serving
+from bench.demo import wait_until_serving
 from bench.search import (
     apply_visit_stats,
     generate_customers,
@@ -331,7 +339,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         from regulars.demo.generator import DEMO_PASSWORD
 
-        port = _free_port()
+        port = free_port()
         proc = _start_server(data_dir, port, args.workers, log)
         clients = [Client(port) for _ in range(CLIENTS)]
         # At once: each sign-in hashes the password (about half a second of CPU).
